@@ -1,0 +1,185 @@
+//! Command-line arguments → library calls → printed results.
+//!
+//! Exit status: 0 on success, 2 on invalid input (with a located message),
+//! 1 when a run breaks an invariant (a bug).
+
+mod bench;
+
+use clap::{Parser, Subcommand};
+use pipelab::report::{self, table};
+use pipelab::run::{self, Overrides, RunError};
+use pipelab::scenario::{self, builtin, units, Format};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "pipelab", about = "Deterministic simulator of cloud data pipelines", version)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the built-in scenarios.
+    List,
+    /// Print the version of the tool and of its engine.
+    Version,
+    /// Run a scenario to its end and print the results.
+    Run {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the simulated duration, like "2h" or "600s".
+        #[arg(long)]
+        duration: Option<String>,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also write the throughput chart as SVG to this path.
+        #[arg(long)]
+        chart: Option<String>,
+    },
+    /// Check a scenario file without running it.
+    Validate {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+    },
+    /// Measure engine speed: events per second on M/M/4, and a day of 500 million records.
+    Bench {
+        /// Simulated seconds of the M/M/4 model.
+        #[arg(long, default_value_t = 200_000)]
+        mm4_seconds: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Scenario text and a display name, from a path or a built-in name.
+fn read_scenario(arg: &str) -> Result<(String, Format), String> {
+    if let Some(b) = builtin::find(arg) {
+        return Ok((b.text.to_string(), Format::Toml));
+    }
+    let meta = std::fs::metadata(arg).map_err(|e| {
+        let names: Vec<&str> = builtin::ALL.iter().map(|b| b.name).collect();
+        format!("{arg}: {e} (and it is not a built-in: {})", names.join(", "))
+    })?;
+    if meta.len() > scenario::MAX_SCENARIO_BYTES as u64 {
+        return Err(format!(
+            "{arg}: {} bytes; the limit is {}",
+            meta.len(),
+            scenario::MAX_SCENARIO_BYTES
+        ));
+    }
+    let text = std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))?;
+    let format = if arg.ends_with(".json") {
+        Format::Json
+    } else if arg.ends_with(".toml") {
+        Format::Toml
+    } else {
+        Format::sniff(&text)
+    };
+    Ok((text, format))
+}
+
+fn invalid(file: &str, e: &scenario::ScenarioErrors) -> i32 {
+    for err in &e.0 {
+        eprintln!("error: {file}: {err}");
+    }
+    2
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::List => {
+            for b in builtin::ALL {
+                let sc = scenario::parse(b.text, Format::Toml).ok();
+                let title = sc.as_ref().map_or(b.name.to_string(), |s| s.name.clone());
+                println!("{:<22} {}", b.name, title);
+            }
+            0
+        }
+        Cmd::Version => {
+            println!("pipelab {} ({})", env!("CARGO_PKG_VERSION"), report::ENGINE_VERSION);
+            0
+        }
+        Cmd::Validate { scenario: arg } => match read_scenario(&arg) {
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+            Ok((text, format)) => match scenario::load(&text, format) {
+                Ok((sc, cfg)) => {
+                    println!(
+                        "{arg}: valid ({}: {} sources, {} stages, {} simulated)",
+                        sc.name,
+                        cfg.sources.len(),
+                        cfg.stages.len(),
+                        units::format_duration_ns(cfg.duration_ns)
+                    );
+                    0
+                }
+                Err(e) => invalid(&arg, &e),
+            },
+        },
+        Cmd::Run {
+            scenario: arg,
+            seed,
+            duration,
+            json,
+            chart,
+        } => {
+            let (text, format) = match read_scenario(&arg) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            };
+            let duration_ns = match duration.as_deref().map(units::parse_duration_ns).transpose() {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("error: --duration: {e}");
+                    return 2;
+                }
+            };
+            let start = Instant::now();
+            let (prepared, mut rep) = match run::run_text(&text, format, &Overrides { seed, duration_ns }) {
+                Ok(r) => r,
+                Err(RunError::Invalid(e)) => return invalid(&arg, &e),
+                Err(e @ RunError::ConservationViolated(_)) => {
+                    eprintln!("error: {arg}: {e}");
+                    return 1;
+                }
+            };
+            rep.wall_s = start.elapsed().as_secs_f64();
+            if let Some(path) = chart {
+                let data = pipelab::view::chart::throughput(&prepared.sim);
+                match pipelab::view::chart::svg_string(&data, 960, 420) {
+                    Ok(svg) => {
+                        if let Err(e) = std::fs::write(&path, svg) {
+                            eprintln!("error: --chart {path}: {e}");
+                            return 2;
+                        }
+                    }
+                    Err(e) => eprintln!("warning: chart not drawn: {e}"),
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
+            } else {
+                print!("{}", table::render(&rep));
+                if let Some(seed) = seed {
+                    let _ = seed;
+                }
+                println!("replay: pipelab run {arg} --seed {}", rep.seed);
+            }
+            0
+        }
+        Cmd::Bench { mm4_seconds, json } => bench::run(mm4_seconds, json),
+    }
+}

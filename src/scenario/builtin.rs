@@ -1,0 +1,42 @@
+//! Scenarios compiled into every binary (CLI and browser alike).
+
+/// A built-in scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    /// Short name (`pipelab run <name>`), the file stem in `scenarios/`.
+    pub name: &'static str,
+    /// TOML text.
+    pub text: &'static str,
+}
+
+macro_rules! builtins {
+    ($($name:literal),* $(,)?) => {
+        /// Every built-in scenario, in menu order.
+        pub const ALL: &[Builtin] = &[
+            $(Builtin { name: $name, text: include_str!(concat!("../../scenarios/", $name, ".toml")) }),*
+        ];
+    };
+}
+
+builtins![
+    "mm4-teaching",
+    "mm1k-blocking",
+    "backpressure-tandem",
+    "throttle-retry",
+    "day-500m-pipeline"
+];
+
+/// The scenario the app opens with.
+pub const DEFAULT: &str = "backpressure-tandem";
+
+/// Finds a built-in by name.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    ALL.iter().find(|b| b.name == name)
+}
+
+/// The display title of a built-in (its `name` field), falling back to the short name.
+pub fn title(b: &Builtin) -> String {
+    super::parse(b.text, super::Format::Toml)
+        .map(|s| s.name)
+        .unwrap_or_else(|_| b.name.to_string())
+}

@@ -1,0 +1,632 @@
+//! Validation and compilation: a parsed [`Scenario`] becomes an engine
+//! [`Config`], or every problem found, each located.
+
+use super::error::{suggest, ScenarioError};
+use super::locate::{line_of, top_level_line};
+use super::schema::*;
+use super::units::parse_duration_ns;
+use crate::sim::dist::Dist;
+use crate::sim::engine::{Config, FullPolicy, Routes, StageConfig};
+use crate::sim::source::{Arrivals, RetryPolicy, SourceConfig, Spike, TraceRow};
+use crate::sim::stage::Model;
+use crate::sim::stages::{BatcherStage, DelayStage, QueueStage, ServiceTime};
+use crate::sim::time::NS_PER_S;
+use crate::sim::token_bucket::TokenBucket;
+use std::collections::BTreeMap;
+
+/// Default event budget: far above any built-in, low enough to stop a runaway.
+pub const DEFAULT_EVENT_BUDGET: u64 = 2_000_000_000;
+
+struct Checker<'a> {
+    text: &'a str,
+    errors: Vec<ScenarioError>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, section: &str, index: usize, id: &str, key: Option<&str>, message: String) {
+        let path = match key {
+            Some(k) => format!("{section}[{index}].{k}"),
+            None => format!("{section}[{index}]"),
+        };
+        let line = line_of(self.text, id, key);
+        self.errors.push(ScenarioError {
+            path,
+            line,
+            column: None,
+            message,
+        });
+    }
+    fn top(&mut self, key: &str, message: String) {
+        let line = top_level_line(self.text, key);
+        self.errors.push(ScenarioError {
+            path: key.to_string(),
+            line,
+            column: None,
+            message,
+        });
+    }
+}
+
+/// Trait for quantities a distribution can be over.
+pub trait Quantity {
+    /// The value in base units (nanoseconds, bytes).
+    fn base(&self) -> f64;
+}
+impl Quantity for super::units::Duration {
+    fn base(&self) -> f64 {
+        self.0 as f64
+    }
+}
+impl Quantity for super::units::Bytes {
+    fn base(&self) -> f64 {
+        self.0
+    }
+}
+
+/// Converts a distribution spec to an engine distribution (base units).
+pub fn dist_of<Q: Quantity>(d: &DistSpec<Q>) -> Result<Dist, String> {
+    let t = match d {
+        DistSpec::Fixed(q) => return Ok(Dist::Deterministic { value: q.base() }),
+        DistSpec::Table(t) => t,
+    };
+    let need = |q: &Option<Q>, name: &str| {
+        q.as_ref()
+            .map(Q::base)
+            .ok_or_else(|| format!("`{}` needs `{name}`", dist_name(t.dist)))
+    };
+    let positive = |v: f64, name: &str| {
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("`{name}` must be more than zero"))
+        }
+    };
+    Ok(match t.dist {
+        DistName::Exponential => Dist::Exponential {
+            mean: positive(need(&t.mean, "mean")?, "mean")?,
+        },
+        DistName::Deterministic => Dist::Deterministic {
+            value: t
+                .value
+                .as_ref()
+                .or(t.mean.as_ref())
+                .map(Q::base)
+                .ok_or("`deterministic` needs `value`")?,
+        },
+        DistName::Uniform => {
+            let (min, max) = (need(&t.min, "min")?, need(&t.max, "max")?);
+            if max < min {
+                return Err("`max` is below `min`".into());
+            }
+            Dist::Uniform { min, max }
+        }
+        DistName::Normal => Dist::Normal {
+            mean: positive(need(&t.mean, "mean")?, "mean")?,
+            sd: need(&t.sd, "sd")?,
+        },
+        DistName::Lognormal => Dist::LogNormal {
+            mean: positive(need(&t.mean, "mean")?, "mean")?,
+            sd: need(&t.sd, "sd")?,
+        },
+        DistName::Erlang => {
+            let k = t.k.ok_or("`erlang` needs `k`")?;
+            if k == 0 || k > 1000 {
+                return Err("`k` must be 1 to 1000".into());
+            }
+            Dist::Erlang {
+                k,
+                mean: positive(need(&t.mean, "mean")?, "mean")?,
+            }
+        }
+        DistName::Empirical => {
+            let v: Vec<f64> = t
+                .values
+                .as_ref()
+                .ok_or("`empirical` needs `values`")?
+                .iter()
+                .map(Q::base)
+                .collect();
+            if v.is_empty() {
+                return Err("`values` is empty".into());
+            }
+            Dist::Empirical { values: v }
+        }
+    })
+}
+
+fn dist_name(d: DistName) -> &'static str {
+    match d {
+        DistName::Exponential => "exponential",
+        DistName::Deterministic => "deterministic",
+        DistName::Uniform => "uniform",
+        DistName::Normal => "normal",
+        DistName::Lognormal => "lognormal",
+        DistName::Erlang => "erlang",
+        DistName::Empirical => "empirical",
+    }
+}
+
+fn retry_of(r: &RetrySpec) -> RetryPolicy {
+    RetryPolicy {
+        max_retries: r.max,
+        base_ns: r.base.0,
+        cap_ns: r.cap.map_or(20 * NS_PER_S, |c| c.0),
+        jitter: r.jitter.unwrap_or(true),
+    }
+}
+
+/// Parses an inline trace (`time,count[,bytes]` per line; a header line and
+/// `#` comments are allowed). Errors name the trace's own line.
+pub fn parse_trace(csv: &str) -> Result<Vec<TraceRow>, String> {
+    let mut rows = Vec::new();
+    for (i, raw) in csv.lines().enumerate() {
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') || (i == 0 && l.chars().next().is_some_and(|c| c.is_alphabetic())) {
+            continue;
+        }
+        let f: Vec<&str> = l.split(',').map(str::trim).collect();
+        if f.len() < 2 || f.len() > 3 {
+            return Err(format!(
+                "trace line {}: expected `time,count[,bytes]`, found `{l}`",
+                i + 1
+            ));
+        }
+        let time_ns = match f[0].parse::<f64>() {
+            Ok(s) if s >= 0.0 => (s * 1e9).round() as u64,
+            Ok(_) => return Err(format!("trace line {}: time `{}` is negative", i + 1, f[0])),
+            Err(_) => parse_duration_ns(f[0]).map_err(|e| format!("trace line {}: {e}", i + 1))?,
+        };
+        let count = f[1]
+            .parse::<u64>()
+            .map_err(|_| format!("trace line {}: count `{}` is not a whole number", i + 1, f[1]))?;
+        let bytes = match f.get(2) {
+            Some(b) => Some(
+                b.parse::<u64>()
+                    .map_err(|_| format!("trace line {}: bytes `{b}` is not a whole number", i + 1))?,
+            ),
+            None => None,
+        };
+        if let Some(prev) = rows.last().map(|r: &TraceRow| r.time_ns) {
+            if time_ns < prev {
+                return Err(format!("trace line {}: times must not go backwards", i + 1));
+            }
+        }
+        if count > 0 {
+            rows.push(TraceRow { time_ns, count, bytes });
+        }
+    }
+    Ok(rows)
+}
+
+/// Validates `sc` (whose original text is `text`, for locating errors) and
+/// builds the engine configuration.
+pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> {
+    let mut c = Checker {
+        text,
+        errors: Vec::new(),
+    };
+    if sc.duration.0 == 0 {
+        c.top("duration", "must be more than zero".into());
+    }
+    if let Some(w) = sc.warmup {
+        if w.0 >= sc.duration.0 && sc.duration.0 > 0 {
+            c.top("warmup", "must be shorter than `duration`".into());
+        }
+    }
+    if sc.stages.is_empty() {
+        c.top("stage", "a scenario needs at least one [[stage]]".into());
+    }
+
+    // Ids: unique across sources and stages.
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut seen: BTreeMap<&str, ()> = BTreeMap::new();
+    for (i, s) in sc.stages.iter().enumerate() {
+        if s.id.is_empty() {
+            c.err("stage", i, &s.id, Some("id"), "is empty".into());
+        }
+        if index.insert(&s.id, i).is_some() {
+            c.err(
+                "stage",
+                i,
+                &s.id,
+                Some("id"),
+                format!("`{}` is used by another stage", s.id),
+            );
+        }
+        seen.insert(&s.id, ());
+    }
+    for (i, s) in sc.sources.iter().enumerate() {
+        if seen.insert(&s.id, ()).is_some() {
+            c.err(
+                "source",
+                i,
+                &s.id,
+                Some("id"),
+                format!("`{}` is used by another source or stage", s.id),
+            );
+        }
+    }
+    let ids: Vec<&str> = sc.stages.iter().map(|s| s.id.as_str()).collect();
+    let resolve = |c: &mut Checker, section: &str, i: usize, id: &str, key: &str, target: &str| -> Option<usize> {
+        match index.get(target) {
+            Some(&t) => Some(t),
+            None => {
+                let hint = suggest(target, ids.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                c.err(
+                    section,
+                    i,
+                    id,
+                    Some(key),
+                    format!("links to `{target}`, but there is no stage with that id{hint}"),
+                );
+                None
+            }
+        }
+    };
+
+    // Stages.
+    let mut stages = Vec::new();
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); sc.stages.len()];
+    for (i, s) in sc.stages.iter().enumerate() {
+        let kind = s.kind;
+        let not_for = |c: &mut Checker, present: bool, key: &str| {
+            if present {
+                c.err(
+                    "stage",
+                    i,
+                    &s.id,
+                    Some(key),
+                    format!("does not apply to kind `{}`", kind.name()),
+                );
+            }
+        };
+        let is = |k: &[StageKind]| k.contains(&kind);
+        not_for(&mut c, s.servers.is_some() && !is(&[StageKind::Queue]), "servers");
+        not_for(&mut c, s.service.is_some() && !is(&[StageKind::Queue]), "service");
+        not_for(&mut c, s.per_batch.is_some() && !is(&[StageKind::Queue]), "per_batch");
+        not_for(&mut c, s.throughput.is_some() && !is(&[StageKind::Queue]), "throughput");
+        not_for(&mut c, s.delay.is_some() && !is(&[StageKind::Delay]), "delay");
+        not_for(&mut c, s.size.is_some() && !is(&[StageKind::Batcher]), "size");
+        not_for(&mut c, s.window.is_some() && !is(&[StageKind::Batcher]), "window");
+        not_for(&mut c, s.routes.is_some() && !is(&[StageKind::Router]), "routes");
+        not_for(&mut c, s.by.is_some() && !is(&[StageKind::Router]), "by");
+        not_for(
+            &mut c,
+            s.to.is_some() && is(&[StageKind::Router, StageKind::Sink]),
+            "to",
+        );
+        not_for(
+            &mut c,
+            s.capacity.is_some() && is(&[StageKind::Router, StageKind::Sink]),
+            "capacity",
+        );
+
+        let capacity = s.capacity.map_or(u64::MAX, Capacity::records);
+        if capacity == 0 {
+            c.err("stage", i, &s.id, Some("capacity"), "must be at least 1 record".into());
+        }
+        let model = match kind {
+            StageKind::Queue => {
+                let service = match &s.service {
+                    None => {
+                        if s.throughput.is_none() && s.per_batch.is_none() {
+                            c.err(
+                                "stage",
+                                i,
+                                &s.id,
+                                None,
+                                "a `queue` needs `service` (or `throughput` / `per_batch`)".into(),
+                            );
+                        }
+                        Dist::Deterministic { value: 0.0 }
+                    }
+                    Some(d) => dist_of(d).unwrap_or_else(|e| {
+                        c.err("stage", i, &s.id, Some("service"), e);
+                        Dist::Deterministic { value: 0.0 }
+                    }),
+                };
+                if let Some(t) = s.throughput {
+                    if t.0 <= 0.0 {
+                        c.err("stage", i, &s.id, Some("throughput"), "must be more than zero".into());
+                    }
+                }
+                let servers = match s.servers.unwrap_or(Servers::Count(1)) {
+                    Servers::Infinite => None,
+                    Servers::Count(n) => Some(n),
+                };
+                Model::Queue(QueueStage::new(
+                    ServiceTime {
+                        per_record: service,
+                        per_batch_ns: s.per_batch.map_or(0, |d| d.0),
+                        bytes_per_s: s.throughput.map(|t| t.0),
+                    },
+                    servers,
+                    capacity,
+                ))
+            }
+            StageKind::Delay => {
+                let d = match &s.delay {
+                    None => {
+                        c.err("stage", i, &s.id, None, "a `delay` needs `delay`".into());
+                        Dist::Deterministic { value: 0.0 }
+                    }
+                    Some(d) => dist_of(d).unwrap_or_else(|e| {
+                        c.err("stage", i, &s.id, Some("delay"), e);
+                        Dist::Deterministic { value: 0.0 }
+                    }),
+                };
+                Model::Delay(DelayStage::new(d, capacity))
+            }
+            StageKind::Batcher => {
+                if s.size.is_none() && s.window.is_none() {
+                    c.err(
+                        "stage",
+                        i,
+                        &s.id,
+                        None,
+                        "a `batcher` needs `size`, `window` or both".into(),
+                    );
+                }
+                if s.size == Some(0) {
+                    c.err("stage", i, &s.id, Some("size"), "must be at least 1".into());
+                }
+                if s.window.is_some_and(|w| w.0 == 0) {
+                    c.err("stage", i, &s.id, Some("window"), "must be more than zero".into());
+                }
+                Model::Batcher(BatcherStage::new(
+                    s.size.unwrap_or(u64::MAX),
+                    s.window.map(|w| w.0),
+                    capacity,
+                ))
+            }
+            StageKind::Router => Model::Router,
+            StageKind::Sink => Model::Sink,
+        };
+        let to =
+            s.to.as_deref()
+                .and_then(|t| resolve(&mut c, "stage", i, &s.id, "to", t));
+        if let Some(t) = to {
+            edges[i].push(t);
+        }
+        let dead_letter = s
+            .dead_letter
+            .as_deref()
+            .and_then(|t| resolve(&mut c, "stage", i, &s.id, "dead_letter", t));
+        let routes = if kind == StageKind::Router {
+            let list = s.routes.clone().unwrap_or_default();
+            if list.is_empty() {
+                c.err(
+                    "stage",
+                    i,
+                    &s.id,
+                    None,
+                    "a `router` needs at least one entry in `routes`".into(),
+                );
+            }
+            let mut targets = Vec::new();
+            for r in &list {
+                if let Some(t) = resolve(&mut c, "stage", i, &s.id, "routes", &r.to) {
+                    let w = r.weight.unwrap_or(1.0);
+                    if !(w > 0.0 && w.is_finite()) {
+                        c.err(
+                            "stage",
+                            i,
+                            &s.id,
+                            Some("routes"),
+                            format!("weight of `{}` must be more than zero", r.to),
+                        );
+                    }
+                    edges[i].push(t);
+                    targets.push((t, w));
+                }
+            }
+            Some(match s.by.unwrap_or(RouteBy::Ratio) {
+                RouteBy::Ratio => Routes::Ratio(targets),
+                RouteBy::Key => Routes::Key(targets.into_iter().map(|t| t.0).collect()),
+            })
+        } else {
+            None
+        };
+        let rate_limit = s.rate_limit.as_ref().map(|r| {
+            if r.rate.0 <= 0.0 {
+                c.err(
+                    "stage",
+                    i,
+                    &s.id,
+                    Some("rate_limit"),
+                    "rate must be more than zero".into(),
+                );
+            }
+            TokenBucket::new(r.rate.0, r.burst.unwrap_or(r.rate.0.ceil().max(1.0) as u64))
+        });
+        stages.push(StageConfig {
+            id: s.id.clone(),
+            kind: kind.name().to_string(),
+            model,
+            to,
+            routes,
+            on_full: match s.on_full.unwrap_or(OnFull::Drop) {
+                OnFull::Drop => FullPolicy::Drop,
+                OnFull::Block => FullPolicy::Block,
+                OnFull::Reject => FullPolicy::Reject,
+            },
+            retry: s.retry.as_ref().map(retry_of),
+            dead_letter,
+            rate_limit,
+        });
+    }
+
+    // Data links must not form a cycle (depth-first search, in id order).
+    let mut state = vec![0u8; stages.len()];
+    fn visit(v: usize, edges: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+        state[v] = 1;
+        path.push(v);
+        for &w in &edges[v] {
+            if state[w] == 1 {
+                let from = path.iter().position(|&x| x == w).unwrap_or(0);
+                let mut cyc = path[from..].to_vec();
+                cyc.push(w);
+                return Some(cyc);
+            }
+            if state[w] == 0 {
+                if let Some(c) = visit(w, edges, state, path) {
+                    return Some(c);
+                }
+            }
+        }
+        path.pop();
+        state[v] = 2;
+        None
+    }
+    for v in 0..stages.len() {
+        if state[v] == 0 {
+            if let Some(cyc) = visit(v, &edges, &mut state, &mut Vec::new()) {
+                let names: Vec<&str> = cyc.iter().map(|&x| sc.stages[x].id.as_str()).collect();
+                let first = cyc[0];
+                let key = if sc.stages[first].kind == StageKind::Router {
+                    "routes"
+                } else {
+                    "to"
+                };
+                c.err(
+                    "stage",
+                    first,
+                    &sc.stages[first].id,
+                    Some(key),
+                    format!("data links form a cycle: {}", names.join(" -> ")),
+                );
+                break;
+            }
+        }
+    }
+
+    // Sources.
+    let mut sources = Vec::new();
+    for (i, s) in sc.sources.iter().enumerate() {
+        let to = resolve(&mut c, "source", i, &s.id, "to", &s.to);
+        let arrivals = match s.arrivals {
+            ArrivalKind::Poisson => Arrivals::Poisson,
+            ArrivalKind::Constant => Arrivals::Constant,
+            ArrivalKind::Trace => match &s.trace {
+                None => {
+                    c.err(
+                        "source",
+                        i,
+                        &s.id,
+                        None,
+                        "`arrivals = \"trace\"` needs `trace` (CSV rows `time,count[,bytes]`)".into(),
+                    );
+                    Arrivals::Trace(vec![])
+                }
+                Some(csv) => Arrivals::Trace(parse_trace(csv).unwrap_or_else(|e| {
+                    c.err("source", i, &s.id, Some("trace"), e);
+                    vec![]
+                })),
+            },
+        };
+        let rate = match (s.arrivals, s.rate) {
+            (ArrivalKind::Trace, Some(_)) => {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("rate"),
+                    "does not apply to a trace (the trace sets the rate)".into(),
+                );
+                0.0
+            }
+            (ArrivalKind::Trace, None) => 0.0,
+            (_, None) => {
+                c.err("source", i, &s.id, None, "needs `rate`, like \"100/s\"".into());
+                0.0
+            }
+            (_, Some(r)) if r.0 <= 0.0 => {
+                c.err("source", i, &s.id, Some("rate"), "must be more than zero".into());
+                0.0
+            }
+            (_, Some(r)) => r.0,
+        };
+        if let Some(p) = &s.profile {
+            if p.len() != 24 {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("profile"),
+                    format!("needs 24 hourly multipliers, found {}", p.len()),
+                );
+            } else if p.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("profile"),
+                    "multipliers must be zero or more".into(),
+                );
+            }
+        }
+        for sp in &s.spikes {
+            if !(sp.factor.is_finite() && sp.factor >= 0.0) {
+                c.err("source", i, &s.id, Some("spikes"), "factor must be zero or more".into());
+            }
+        }
+        if s.key_buckets == Some(0) {
+            c.err("source", i, &s.id, Some("key_buckets"), "must be at least 1".into());
+        }
+        if s.aggregate.is_some_and(|a| a.0 == 0) {
+            c.err("source", i, &s.id, Some("aggregate"), "must be more than zero".into());
+        }
+        let record_bytes = match &s.record_size {
+            None => Dist::Deterministic { value: 1000.0 },
+            Some(d) => dist_of(d).unwrap_or_else(|e| {
+                c.err("source", i, &s.id, Some("record_size"), e);
+                Dist::Deterministic { value: 0.0 }
+            }),
+        };
+        let dead_letter = s
+            .dead_letter
+            .as_deref()
+            .and_then(|t| resolve(&mut c, "source", i, &s.id, "dead_letter", t));
+        sources.push(SourceConfig {
+            id: s.id.clone(),
+            to: to.unwrap_or(0),
+            arrivals,
+            rate_per_s: rate,
+            hourly: s.profile.clone().filter(|p| p.len() == 24),
+            spikes: s
+                .spikes
+                .iter()
+                .map(|sp| Spike {
+                    start_ns: sp.start.0,
+                    duration_ns: sp.duration.0,
+                    factor: sp.factor,
+                })
+                .collect(),
+            record_bytes,
+            aggregate_ns: s.aggregate.map(|a| a.0),
+            key_buckets: s.key_buckets.unwrap_or(1).max(1),
+            buffer_records: s.buffer.map_or(0, Capacity::records),
+            start_ns: s.start.map_or(0, |d| d.0),
+            stop_ns: s.stop.map(|d| d.0),
+            limit: s.limit,
+            retry: s.retry.as_ref().map(retry_of),
+            dead_letter,
+        });
+    }
+
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    let resolution = sc.resolution.map_or((sc.duration.0 / 256).max(1), |r| r.0.max(1));
+    Ok(Config {
+        seed: sc.seed,
+        duration_ns: sc.duration.0,
+        warmup_ns: sc.warmup.map_or(0, |w| w.0),
+        resolution_ns: resolution,
+        event_budget: sc.event_budget.unwrap_or(DEFAULT_EVENT_BUDGET),
+        sources,
+        stages,
+    })
+}

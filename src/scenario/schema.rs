@@ -1,0 +1,419 @@
+//! The scenario file format (TOML, or the same model as JSON).
+//!
+//! Field names are the file's keys; unknown keys are rejected. Quantities are
+//! strings with units (see [`super::units`]). This is a public format: files
+//! written by other tools must keep working, so fields are only ever added.
+
+use super::units::{ByteRate, Bytes, Duration, Rate};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use std::fmt;
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Display name.
+    pub name: String,
+    /// What the scenario shows, in a sentence or two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seed of every random stream.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time to run.
+    pub duration: Duration,
+    /// Initial period excluded from statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<Duration>,
+    /// Time-series sampling step (default: duration / 256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<Duration>,
+    /// Stop after this many events (default 2,000,000,000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_budget: Option<u64>,
+    /// Record generators.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceSpec>,
+    /// Processing stages.
+    #[serde(default, rename = "stage")]
+    pub stages: Vec<StageSpec>,
+}
+
+/// How a source spaces its arrivals.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    Poisson,
+    Constant,
+    Trace,
+}
+
+/// A source of records.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    pub id: String,
+    pub arrivals: ArrivalKind,
+    /// Base rate (poisson and constant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+    /// The stage it feeds.
+    pub to: String,
+    /// 24 hourly rate multipliers (a diurnal profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Vec<f64>>,
+    /// Temporary rate multipliers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spikes: Vec<SpikeSpec>,
+    /// For `arrivals = "trace"`: CSV text with rows `time,count[,bytes]`
+    /// (time in seconds, or with a unit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+    /// Bytes per record (a size, or a distribution of sizes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_size: Option<DistSpec<Bytes>>,
+    /// Emit one batch per key bucket per interval (aggregated regime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<Duration>,
+    /// Key buckets (partition keys) records spread over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_buckets: Option<u32>,
+    /// Records buffered while downstream blocks (default 0: drop at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Duration>,
+    /// Stop after this many records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+}
+
+/// A traffic spike.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SpikeSpec {
+    pub start: Duration,
+    pub duration: Duration,
+    pub factor: f64,
+}
+
+/// Retries of a refused batch.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// Attempts after the first.
+    pub max: u16,
+    /// First back-off (doubles each retry).
+    pub base: Duration,
+    /// Largest back-off (default 20 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<Duration>,
+    /// Full jitter (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter: Option<bool>,
+}
+
+/// Stage kinds.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    Queue,
+    Delay,
+    Router,
+    Batcher,
+    Sink,
+}
+
+impl StageKind {
+    /// The kind's name in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            StageKind::Queue => "queue",
+            StageKind::Delay => "delay",
+            StageKind::Router => "router",
+            StageKind::Batcher => "batcher",
+            StageKind::Sink => "sink",
+        }
+    }
+}
+
+/// What a full stage does.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFull {
+    Drop,
+    Block,
+    Reject,
+}
+
+/// How a router chooses.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteBy {
+    Ratio,
+    Key,
+}
+
+/// One router output.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+/// A rate limit on admission.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    pub rate: Rate,
+    /// Records admitted at once (default: one second's worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u64>,
+}
+
+/// A processing stage. Which fields apply depends on `kind`; a field that
+/// does not apply is an error, not silently ignored.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    pub id: String,
+    pub kind: StageKind,
+    /// Label shown in diagrams (defaults to the id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Diagram region (on-premises, region, VPC, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// queue: number of servers, or "infinite".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Servers>,
+    /// queue: service time per record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<DistSpec<Duration>>,
+    /// queue: fixed time per batch on top of the per-record time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_batch: Option<Duration>,
+    /// queue: per-server throughput; adds bytes / throughput to service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<ByteRate>,
+    /// delay: the delay of each batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<DistSpec<Duration>>,
+    /// batcher: flush at this many records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// batcher: flush this long after the first record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
+    /// Records waiting plus in service (plus held by blocked servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_full: Option<OnFull>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitSpec>,
+    /// As a sender: retries when downstream refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySpec>,
+    /// As a sender: where records go when retries are exhausted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+    /// Downstream stage; none means completed records are delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// router: by ratio (weights) or by key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<RouteBy>,
+    /// router: outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routes: Option<Vec<RouteSpec>>,
+}
+
+/// A capacity: a whole number of records, or `"unbounded"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capacity {
+    Unbounded,
+    Records(u64),
+}
+
+impl Capacity {
+    /// Records, with unbounded as `u64::MAX`.
+    pub fn records(self) -> u64 {
+        match self {
+            Capacity::Unbounded => u64::MAX,
+            Capacity::Records(n) => n,
+        }
+    }
+}
+
+/// A server count: a whole number, or `"infinite"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Servers {
+    Infinite,
+    Count(u32),
+}
+
+macro_rules! count_or_word {
+    ($ty:ident, $word:literal, $alt:literal, $inf:expr, $count:expr, $out:expr, $expect:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expect)
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        if v == $word || v == $alt {
+                            Ok($inf)
+                        } else {
+                            Err(E::custom(format!(
+                                "expected a whole number or \"{}\", found \"{v}\"",
+                                $word
+                            )))
+                        }
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$ty, E> {
+                        $count(v).map_err(E::custom)
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$ty, E> {
+                        if v < 0 {
+                            Err(E::custom(format!(
+                                "{v} is negative; expected a whole number or \"{}\"",
+                                $word
+                            )))
+                        } else {
+                            self.visit_u64(v as u64)
+                        }
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
+                        Err(E::custom(format!("{v} is not a whole number")))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match $out(self) {
+                    Some(n) => s.serialize_u64(n),
+                    None => s.serialize_str($word),
+                }
+            }
+        }
+    };
+}
+
+count_or_word!(
+    Capacity,
+    "unbounded",
+    "infinite",
+    Capacity::Unbounded,
+    |v: u64| Ok::<_, String>(Capacity::Records(v)),
+    |c: &Capacity| match c {
+        Capacity::Unbounded => None,
+        Capacity::Records(n) => Some(*n),
+    },
+    "a whole number of records or \"unbounded\""
+);
+
+count_or_word!(
+    Servers,
+    "infinite",
+    "unbounded",
+    Servers::Infinite,
+    |v: u64| if v == 0 || v > 1_000_000 {
+        Err(format!("{v} servers: expected 1 to 1,000,000, or \"infinite\""))
+    } else {
+        Ok(Servers::Count(v as u32))
+    },
+    |c: &Servers| match c {
+        Servers::Infinite => None,
+        Servers::Count(n) => Some(*n as u64),
+    },
+    "a whole number of servers or \"infinite\""
+);
+
+/// Distribution names.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DistName {
+    Exponential,
+    Deterministic,
+    Uniform,
+    Normal,
+    Lognormal,
+    Erlang,
+    Empirical,
+}
+
+/// A distribution of a quantity `Q` (a duration or a size). Written either as
+/// a plain quantity (deterministic) or as a table:
+/// `{ dist = "exponential", mean = "40ms" }`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, bound(deserialize = "Q: Deserialize<'de>"))]
+pub struct DistTable<Q> {
+    pub dist: DistName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<Q>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Q>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Q>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Q>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<Q>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Q>>,
+}
+
+/// A distribution, as a plain quantity or a table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DistSpec<Q> {
+    Fixed(Q),
+    Table(DistTable<Q>),
+}
+
+impl<'de, Q: Deserialize<'de>> Deserialize<'de> for DistSpec<Q> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<Q>(std::marker::PhantomData<Q>);
+        impl<'de, Q: Deserialize<'de>> Visitor<'de> for V<Q> {
+            type Value = DistSpec<Q>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a quantity with a unit, or a table like { dist = \"exponential\", mean = \"40ms\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Q::deserialize(de::value::StrDeserializer::<E>::new(v)).map(DistSpec::Fixed)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(m)).map(DistSpec::Table)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl<Q: Serialize> Serialize for DistSpec<Q> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DistSpec::Fixed(q) => q.serialize(s),
+            DistSpec::Table(t) => t.serialize(s),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Per-stage counters, time integrals and histograms.
+//!
+//! Two families live side by side:
+//! - **flow counters** (`arrived`, `completed`, `dropped`, …) cover the whole
+//!   run and are what conservation is checked against;
+//! - **statistics** (integrals, histograms, `measured_*`) restart at the end
+//!   of warm-up so that start-up transients do not bias the means.
+//!
+//! Time integrals are exact integers (records × nanoseconds in `u128`), so the
+//! time-average number in system is the same on every target.
+
+use super::histogram::Histogram;
+use super::time::Nanos;
+
+/// Why records were dropped. The order is the order of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DropReason {
+    /// The receiving stage was full and its policy is `drop`.
+    Full,
+    /// Over a rate limit, with no retry policy on the sender.
+    Throttled,
+    /// Retries exhausted and no dead-letter stage named.
+    DeadLetter,
+    /// A source's own buffer overflowed while downstream blocked it.
+    SourceBuffer,
+}
+
+impl DropReason {
+    /// All reasons, in report order.
+    pub const ALL: [DropReason; 4] = [
+        DropReason::Full,
+        DropReason::Throttled,
+        DropReason::DeadLetter,
+        DropReason::SourceBuffer,
+    ];
+
+    /// The name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Full => "full",
+            DropReason::Throttled => "throttled",
+            DropReason::DeadLetter => "dead_letter",
+            DropReason::SourceBuffer => "source_buffer_full",
+        }
+    }
+}
+
+/// Levels a stage is at, integrated over time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Levels {
+    /// Records in the stage (waiting, in service, or held by a blocked server).
+    pub in_system: u64,
+    /// Records waiting for a server.
+    pub in_queue: u64,
+    /// Servers busy (serving or blocked).
+    pub busy: u64,
+}
+
+/// Everything measured at one stage.
+#[derive(Clone, Debug, Default)]
+pub struct StageMetrics {
+    // --- flow counters (whole run) ---
+    /// Records that entered (accepted or dropped at the door).
+    pub arrived: u64,
+    /// Records that left downstream or were delivered.
+    pub completed: u64,
+    /// Records dropped here, by reason.
+    pub dropped: [u64; 4],
+    /// Records refused by this stage (full with `reject`, or over a rate
+    /// limit) and handed back to their sender.
+    pub throttled: u64,
+    /// Records this stage, as a sender, sent again after a refusal.
+    pub retried: u64,
+    /// Records this stage sent to its dead-letter stage.
+    pub dead_lettered: u64,
+    /// Records this stage, as a sender, holds in retry back-off.
+    pub retrying: u64,
+
+    // --- statistics (after warm-up) ---
+    /// Records arrived after warm-up.
+    pub measured_arrived: u64,
+    /// Records dropped after warm-up.
+    pub measured_dropped: u64,
+    /// Records completed after warm-up.
+    pub measured_completed: u64,
+    /// Records that had to wait for a server (wait > 0) after warm-up.
+    pub measured_waited: u64,
+    /// ∫ records in system dt, in record·ns.
+    pub area_in_system: u128,
+    /// ∫ records in queue dt.
+    pub area_in_queue: u128,
+    /// ∫ busy servers dt.
+    pub area_busy: u128,
+    /// Time spent waiting for a server, per record.
+    pub wait: Histogram,
+    /// Time from arrival at this stage to leaving it, per record.
+    pub sojourn: Histogram,
+    /// Start of the statistics window.
+    pub stats_start: Nanos,
+
+    /// Current levels and when they last changed.
+    pub levels: Levels,
+    last_change: Nanos,
+    /// ∫ records in system dt since time zero (never reset; for charts).
+    pub area_in_system_total: u128,
+}
+
+impl StageMetrics {
+    /// Integrates the current levels up to `now`.
+    #[inline]
+    pub fn advance(&mut self, now: Nanos) {
+        let dt = (now - self.last_change) as u128;
+        if dt != 0 {
+            let l = self.levels;
+            self.area_in_system += l.in_system as u128 * dt;
+            self.area_in_queue += l.in_queue as u128 * dt;
+            self.area_busy += l.busy as u128 * dt;
+            self.area_in_system_total += l.in_system as u128 * dt;
+            self.last_change = now;
+        }
+    }
+
+    /// The three integrals as they would stand at `now` (read-only).
+    pub fn areas_at(&self, now: Nanos) -> (u128, u128, u128) {
+        let dt = now.saturating_sub(self.last_change) as u128;
+        let l = self.levels;
+        (
+            self.area_in_system + l.in_system as u128 * dt,
+            self.area_in_queue + l.in_queue as u128 * dt,
+            self.area_busy + l.busy as u128 * dt,
+        )
+    }
+
+    /// Total dropped here over all reasons.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+
+    /// Counts a drop.
+    #[inline]
+    pub fn drop_records(&mut self, reason: DropReason, n: u64) {
+        self.dropped[reason as usize] += n;
+        self.measured_dropped += n;
+    }
+
+    /// Restarts the statistics at `now` (end of warm-up).
+    pub fn restart_stats(&mut self, now: Nanos) {
+        self.advance(now);
+        self.measured_arrived = 0;
+        self.measured_dropped = 0;
+        self.measured_completed = 0;
+        self.measured_waited = 0;
+        self.area_in_system = 0;
+        self.area_in_queue = 0;
+        self.area_busy = 0;
+        self.wait.clear();
+        self.sojourn.clear();
+        self.stats_start = now;
+    }
+}

@@ -1,0 +1,152 @@
+//! The stage contract that every model (generic or service) implements.
+//!
+//! A stage receives batches that fit its room, schedules its own timers,
+//! and emits finished batches through [`Ctx::emit`], naming the output slot
+//! (a server, a slab entry) that holds them. The engine then hands the batch
+//! downstream; the slot stays occupied until the engine calls
+//! [`StageModel::release`], which is how blocking after service works: a
+//! server whose output cannot be placed simply is not released.
+//!
+//! Stages are stored in an enum ([`Model`]) and dispatched by `match`, so the
+//! hot path has no dynamic dispatch.
+
+use super::batch::Batch;
+use super::event::{Ev, EventQueue};
+use super::metrics::StageMetrics;
+use super::rng::Stream;
+use super::stages::{BatcherStage, DelayStage, QueueStage};
+use super::time::Nanos;
+
+/// An emitted batch and the slot that holds it until released.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub slot: u32,
+    pub batch: Batch,
+}
+
+/// What a stage sees of the engine while it handles a call.
+pub struct Ctx<'a> {
+    /// Current simulated time.
+    pub now: Nanos,
+    /// This stage's index.
+    pub stage: u32,
+    /// This stage's random stream.
+    pub rng: &'a mut Stream,
+    /// This stage's metrics (for wait times; the engine keeps the rest).
+    pub metrics: &'a mut StageMetrics,
+    pub(crate) events: &'a mut EventQueue,
+    pub(crate) out: &'a mut Vec<Output>,
+}
+
+impl Ctx<'_> {
+    /// Schedules this stage's timer `payload` at absolute time `at`.
+    #[inline]
+    pub fn schedule(&mut self, at: Nanos, payload: u32) {
+        self.events.push(at, Ev::Stage(self.stage, payload));
+    }
+
+    /// Emits `batch` held in `slot`.
+    #[inline]
+    pub fn emit(&mut self, slot: u32, batch: Batch) {
+        self.out.push(Output { slot, batch });
+    }
+
+    /// Records that `weight` records waited `wait_ns` for a server.
+    #[inline]
+    pub fn record_wait(&mut self, wait_ns: Nanos, weight: u64) {
+        self.metrics.wait.record(wait_ns, weight);
+        if wait_ns > 0 {
+            self.metrics.measured_waited += weight;
+        }
+    }
+}
+
+/// The behaviour of one kind of stage.
+pub trait StageModel {
+    /// Records the stage can accept now (`u64::MAX` if unbounded), not
+    /// counting records its emitted-but-unreleased outputs hold (the engine
+    /// subtracts those).
+    fn room(&self) -> u64;
+    /// Takes `batch`, which fits the room.
+    fn accept(&mut self, ctx: &mut Ctx, batch: Batch);
+    /// One of this stage's timers fired.
+    fn on_event(&mut self, ctx: &mut Ctx, payload: u32);
+    /// The output held in `slot` has left: the slot is free again.
+    fn release(&mut self, ctx: &mut Ctx, slot: u32);
+    /// Records inside the stage, not counting emitted outputs.
+    fn in_system(&self) -> u64;
+    /// Records waiting for a server.
+    fn in_queue(&self) -> u64;
+    /// Busy servers (including ones blocked holding an output).
+    fn busy(&self) -> u64;
+    /// Number of servers, if finite (for utilisation).
+    fn servers(&self) -> Option<u64>;
+}
+
+/// Every stage model, for static dispatch.
+#[derive(Clone, Debug)]
+pub enum Model {
+    /// FIFO queue with c servers.
+    Queue(QueueStage),
+    /// Pure delay: every batch waits its own delay, no queueing.
+    Delay(DelayStage),
+    /// Accumulates records into larger batches by size or time.
+    Batcher(BatcherStage),
+    /// Zero-time splitter; resolved by the engine, never holds records.
+    Router,
+    /// Delivers everything it receives.
+    Sink,
+}
+
+macro_rules! dispatch {
+    ($self:ident, $m:ident => $e:expr, router => $r:expr) => {
+        match $self {
+            Model::Queue($m) => $e,
+            Model::Delay($m) => $e,
+            Model::Batcher($m) => $e,
+            Model::Router | Model::Sink => $r,
+        }
+    };
+}
+
+impl Model {
+    /// Room for records (see [`StageModel::room`]).
+    #[inline]
+    pub fn room(&self) -> u64 {
+        dispatch!(self, m => m.room(), router => u64::MAX)
+    }
+    /// See [`StageModel::accept`]. Sinks emit at once, to be delivered.
+    #[inline]
+    pub fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
+        dispatch!(self, m => m.accept(ctx, batch), router => ctx.emit(0, batch))
+    }
+    /// See [`StageModel::on_event`].
+    #[inline]
+    pub fn on_event(&mut self, ctx: &mut Ctx, payload: u32) {
+        dispatch!(self, m => m.on_event(ctx, payload), router => ())
+    }
+    /// See [`StageModel::release`].
+    #[inline]
+    pub fn release(&mut self, ctx: &mut Ctx, slot: u32) {
+        dispatch!(self, m => m.release(ctx, slot), router => ())
+    }
+    /// See [`StageModel::in_system`].
+    #[inline]
+    pub fn in_system(&self) -> u64 {
+        dispatch!(self, m => m.in_system(), router => 0)
+    }
+    /// See [`StageModel::in_queue`].
+    #[inline]
+    pub fn in_queue(&self) -> u64 {
+        dispatch!(self, m => m.in_queue(), router => 0)
+    }
+    /// See [`StageModel::busy`].
+    #[inline]
+    pub fn busy(&self) -> u64 {
+        dispatch!(self, m => m.busy(), router => 0)
+    }
+    /// See [`StageModel::servers`].
+    pub fn servers(&self) -> Option<u64> {
+        dispatch!(self, m => m.servers(), router => None)
+    }
+}

@@ -1,0 +1,81 @@
+//! `delay`: every batch waits its own delay drawn from a distribution, with
+//! no queueing (an infinite-server station, like network latency).
+
+use crate::sim::batch::Batch;
+use crate::sim::dist::Dist;
+use crate::sim::stage::{Ctx, StageModel};
+use crate::sim::time::from_secs;
+
+/// A pure delay.
+#[derive(Clone, Debug)]
+pub struct DelayStage {
+    delay: Dist,
+    capacity: u64,
+    slab: Vec<Option<Batch>>,
+    free: Vec<u32>,
+    delaying_records: u64,
+    occupied_slots: u64,
+}
+
+impl DelayStage {
+    /// A delay stage; `delay` is in nanoseconds.
+    pub fn new(delay: Dist, capacity: u64) -> Self {
+        DelayStage {
+            delay,
+            capacity,
+            slab: Vec::new(),
+            free: Vec::new(),
+            delaying_records: 0,
+            occupied_slots: 0,
+        }
+    }
+}
+
+impl StageModel for DelayStage {
+    fn room(&self) -> u64 {
+        self.capacity.saturating_sub(self.delaying_records)
+    }
+
+    fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
+        ctx.record_wait(0, batch.count);
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slab[s as usize] = Some(batch);
+                s
+            }
+            None => {
+                self.slab.push(Some(batch));
+                self.slab.len() as u32 - 1
+            }
+        };
+        self.delaying_records += batch.count;
+        self.occupied_slots += 1;
+        let d = from_secs(self.delay.sample(ctx.rng) / 1e9);
+        ctx.schedule(ctx.now + d, slot);
+    }
+
+    fn on_event(&mut self, ctx: &mut Ctx, slot: u32) {
+        let b = self.slab[slot as usize].expect("delay slot holds a batch");
+        self.delaying_records -= b.count;
+        ctx.emit(slot, b);
+    }
+
+    fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
+        self.slab[slot as usize] = None;
+        self.occupied_slots -= 1;
+        self.free.push(slot);
+    }
+
+    fn in_system(&self) -> u64 {
+        self.delaying_records
+    }
+    fn in_queue(&self) -> u64 {
+        0
+    }
+    fn busy(&self) -> u64 {
+        self.occupied_slots
+    }
+    fn servers(&self) -> Option<u64> {
+        None
+    }
+}

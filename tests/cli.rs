@@ -1,0 +1,221 @@
+//! The `pipelab` binary as a user runs it: exit codes, JSON shape, located errors.
+
+use std::process::Command;
+
+fn pipelab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pipelab"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("pipelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+const MM2: &str = r#"
+name = "M/M/2 written elsewhere"
+seed = 3
+duration = "2000s"
+warmup = "100s"
+
+[[source]]
+id = "in"
+arrivals = "poisson"
+rate = "30/s"
+to = "srv"
+
+[[stage]]
+id = "srv"
+kind = "queue"
+servers = 2
+service = { dist = "exponential", mean = "50ms" }
+capacity = 40
+on_full = "block"
+"#;
+
+#[test]
+fn list_and_version_work() {
+    let (code, out, _) = pipelab(&["list"]);
+    assert_eq!(code, 0);
+    for name in [
+        "mm4-teaching",
+        "mm1k-blocking",
+        "backpressure-tandem",
+        "throttle-retry",
+        "day-500m-pipeline",
+    ] {
+        assert!(out.contains(name), "{out}");
+    }
+    let (code, out, _) = pipelab(&["version"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("pipelab-engine/"), "{out}");
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["list", "version", "run", "validate", "bench"] {
+        let (code, out, _) = pipelab(&[sub, "--help"]);
+        assert_eq!(code, 0, "{sub}");
+        assert!(out.contains("Usage"), "{sub}: {out}");
+    }
+}
+
+#[test]
+fn run_json_prints_one_object_with_the_documented_keys() {
+    let f = temp_file("mm2.toml", MM2);
+    let (code, out, err) = pipelab(&["run", &f, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("stdout is exactly one JSON object");
+    for k in [
+        "scenario",
+        "seed",
+        "engine_version",
+        "simulated_s",
+        "events",
+        "wall_s",
+        "digest",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    let s = &v["stages"]["srv"];
+    for k in [
+        "kind",
+        "arrived",
+        "completed",
+        "dropped",
+        "throttled",
+        "retried",
+        "in_flight",
+        "utilization",
+        "mean_in_system",
+        "mean_in_queue",
+    ] {
+        assert!(s.get(k).is_some(), "missing stages.srv.{k}");
+    }
+    for h in ["wait_s", "sojourn_s"] {
+        for k in ["mean", "p50", "p95", "p99", "max"] {
+            assert!(s[h][k].is_f64(), "missing stages.srv.{h}.{k}");
+        }
+    }
+    assert!(v["end_to_end"]["delivered"].as_u64().unwrap() > 50_000);
+    assert!(v["end_to_end"]["latency_s"]["p99"].is_f64());
+    let c = &v["conservation"];
+    assert_eq!(c["holds"], true);
+    let sum = ["delivered", "dropped", "deduplicated", "in_flight"]
+        .iter()
+        .map(|k| c[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(c["generated"].as_u64().unwrap(), sum);
+    // Same input, same digest; --seed changes it.
+    let (_, again, _) = pipelab(&["run", &f, "--json"]);
+    let v2: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(v["digest"], v2["digest"]);
+    let (_, other, _) = pipelab(&["run", &f, "--json", "--seed", "4"]);
+    let v3: serde_json::Value = serde_json::from_str(&other).unwrap();
+    assert_ne!(v["digest"], v3["digest"]);
+    assert_eq!(v3["seed"], 4);
+}
+
+#[test]
+fn duration_override_and_chart_output() {
+    let svg = std::env::temp_dir().join(format!("pipelab-chart-{}.svg", std::process::id()));
+    let (code, out, err) = pipelab(&[
+        "run",
+        "mm4-teaching",
+        "--duration",
+        "300s",
+        "--json",
+        "--chart",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["simulated_s"], 300.0);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("polyline"));
+}
+
+#[test]
+fn bad_files_exit_2_with_a_located_message() {
+    let cases = [
+        (
+            "unit.toml",
+            MM2.replace("\"50ms\"", "\"50 lightyears\""),
+            "line 17",
+            "lightyears",
+        ),
+        (
+            "field.toml",
+            MM2.replace("capacity = 40", "capcity = 40"),
+            "line 18",
+            "did you mean `capacity`",
+        ),
+        (
+            "negative.toml",
+            MM2.replace("\"30/s\"", "\"-30/s\""),
+            "line 10",
+            "negative",
+        ),
+        (
+            "missing.toml",
+            MM2.replace("to = \"srv\"", "to = \"nowhere\""),
+            "line 11",
+            "no stage with that id",
+        ),
+        (
+            "kind.toml",
+            MM2.replace("kind = \"queue\"", "kind = \"qeue\""),
+            "line 15",
+            "unknown variant",
+        ),
+        (
+            "cycle.toml",
+            MM2.replace("on_full = \"block\"", "on_full = \"block\"\nto = \"srv\""),
+            "line 20",
+            "cycle: srv -> srv",
+        ),
+        (
+            "syntax.toml",
+            MM2.replace("servers = 2", "servers = = 2"),
+            "line 16",
+            "",
+        ),
+    ];
+    for (name, text, line, needle) in cases {
+        let f = temp_file(name, &text);
+        for cmd in ["run", "validate"] {
+            let (code, out, err) = pipelab(&[cmd, &f]);
+            assert_eq!(code, 2, "{name} {cmd}: {out}{err}");
+            assert!(err.contains(line) && err.contains(needle), "{name} {cmd}: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    let (code, _, err) = pipelab(&["run", "/nonexistent/x.toml"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn json_scenarios_run_like_toml_ones() {
+    let toml_file = temp_file("same.toml", MM2);
+    let sc: toml::Value = toml::from_str(MM2).unwrap();
+    let json_file = temp_file("same.json", &serde_json::to_string_pretty(&sc).unwrap());
+    let (_, a, _) = pipelab(&["run", &toml_file, "--json"]);
+    let (code, b, err) = pipelab(&["run", &json_file, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&a).unwrap(), serde_json::from_str(&b).unwrap());
+    assert_eq!(a["digest"], b["digest"]);
+    let (code, out, _) = pipelab(&["validate", &json_file]);
+    assert_eq!(code, 0);
+    assert!(out.contains("valid"));
+}
