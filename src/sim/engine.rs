@@ -141,6 +141,8 @@ pub struct StageRt {
     pub held: u64,
     waiting: VecDeque<Waiter>,
     wake_pending: bool,
+    /// Touched by the current event (levels to be recomputed at its end).
+    dirty: bool,
     /// Delivers into the dead-letter total rather than `delivered`.
     pub is_dead_letter: bool,
     pub series: StageSeries,
@@ -206,9 +208,12 @@ pub struct Simulation {
     blocked_parts: BTreeMap<Holder, u32>,
     pub e2e: EndToEnd,
     retry_rng: Stream,
-    /// Spare output buffers (one per nesting level) to avoid allocation.
-    out_pool: Vec<Vec<Output>>,
+    /// Outputs emitted by stage calls, used as a stack: a call processes
+    /// what it pushed and truncates back, so nested calls never allocate.
+    out: Vec<Output>,
     batch_pool: Vec<Vec<Batch>>,
+    /// Stages touched by the current event, whose levels are set at its end.
+    dirty: Vec<u32>,
 }
 
 impl Simulation {
@@ -226,6 +231,7 @@ impl Simulation {
                 held: 0,
                 waiting: VecDeque::new(),
                 wake_pending: false,
+                dirty: false,
                 is_dead_letter: false,
                 series: StageSeries {
                     throughput: Series::new(res, Merge::Mean),
@@ -258,8 +264,9 @@ impl Simulation {
                 ..Default::default()
             },
             retry_rng: Stream::new(cfg.seed, "engine:retry"),
-            out_pool: Vec::new(),
+            out: Vec::new(),
             batch_pool: Vec::new(),
+            dirty: Vec::new(),
         };
         let dl: Vec<usize> = cfg
             .stages
@@ -309,6 +316,7 @@ impl Simulation {
             self.now = time;
             self.events_processed += 1;
             self.handle(ev);
+            self.flush_levels();
         }
         self.now = self.now.max(t);
     }
@@ -327,6 +335,7 @@ impl Simulation {
                     self.now = time;
                     self.events_processed += 1;
                     self.handle(ev);
+                    self.flush_levels();
                 }
                 _ => {
                     self.now = self.duration_ns;
@@ -352,7 +361,7 @@ impl Simulation {
             Ev::Source(i) => self.source_event(i as usize),
             Ev::Stage(s, payload) => {
                 let s = s as usize;
-                let mut out = self.out_pool.pop().unwrap_or_default();
+                let start = self.out.len();
                 {
                     let st = &mut self.stages[s];
                     let mut ctx = Ctx {
@@ -361,13 +370,12 @@ impl Simulation {
                         rng: &mut st.rng,
                         metrics: &mut st.metrics,
                         events: &mut self.queue,
-                        out: &mut out,
+                        out: &mut self.out,
                     };
                     st.model.on_event(&mut ctx, payload);
                 }
                 self.relevel(s);
-                self.process_outputs(s, &mut out);
-                self.out_pool.push(out);
+                self.process_outputs(s, start);
             }
             Ev::Retry(i) => {
                 let e = self.retries[i as usize].take().expect("retry slot in use");
@@ -441,25 +449,43 @@ impl Simulation {
 
     // ---------------------------------------------------------------- stages
 
-    /// Integrates the stage's levels up to now and records the new ones.
+    /// Marks stage `s` as changed by the current event: its levels are
+    /// integrated up to now (with their old values) on the first touch and
+    /// recomputed once, when the event is done ([`Self::flush_levels`]).
     #[inline]
     fn relevel(&mut self, s: usize) {
         let st = &mut self.stages[s];
-        st.metrics.advance(self.now);
-        st.metrics.levels = Levels {
-            in_system: st.model.in_system() + st.held,
-            in_queue: st.model.in_queue(),
-            busy: st.model.busy(),
-        };
+        if !st.dirty {
+            st.dirty = true;
+            st.metrics.advance(self.now);
+            self.dirty.push(s as u32);
+        }
     }
 
-    fn process_outputs(&mut self, s: usize, out: &mut Vec<Output>) {
-        if out.is_empty() {
-            return;
+    /// Records the new levels of every stage the event touched.
+    #[inline]
+    fn flush_levels(&mut self) {
+        for i in 0..self.dirty.len() {
+            let st = &mut self.stages[self.dirty[i] as usize];
+            st.dirty = false;
+            st.metrics.levels = Levels {
+                in_system: st.model.in_system() + st.held,
+                in_queue: st.model.in_queue(),
+                busy: st.model.busy(),
+            };
         }
-        for o in std::mem::take(out) {
+        self.dirty.clear();
+    }
+
+    /// Forwards what stage `s` emitted since `start`, then pops it.
+    #[inline]
+    fn process_outputs(&mut self, s: usize, start: usize) {
+        let end = self.out.len();
+        for i in start..end {
+            let o = self.out[i];
             self.forward(s, o);
         }
+        self.out.truncate(start);
     }
 
     /// Sends a stage's emitted batch downstream (or delivers it).
@@ -486,7 +512,7 @@ impl Simulation {
     }
 
     fn release(&mut self, s: usize, slot: u32) {
-        let mut out = self.out_pool.pop().unwrap_or_default();
+        let start = self.out.len();
         {
             let st = &mut self.stages[s];
             let mut ctx = Ctx {
@@ -495,13 +521,12 @@ impl Simulation {
                 rng: &mut st.rng,
                 metrics: &mut st.metrics,
                 events: &mut self.queue,
-                out: &mut out,
+                out: &mut self.out,
             };
             st.model.release(&mut ctx, slot);
         }
         self.relevel(s);
-        self.process_outputs(s, &mut out);
-        self.out_pool.push(out);
+        self.process_outputs(s, start);
         if !self.stages[s].waiting.is_empty() {
             self.drain_waiting(s);
         }
@@ -748,7 +773,7 @@ impl Simulation {
         }
         b.stage_arrival = now;
         b.attempts = 0;
-        let mut out = self.out_pool.pop().unwrap_or_default();
+        let start = self.out.len();
         {
             let st = &mut self.stages[t];
             if let Some(tb) = &mut st.cfg.rate_limit {
@@ -762,13 +787,12 @@ impl Simulation {
                 rng: &mut st.rng,
                 metrics: &mut st.metrics,
                 events: &mut self.queue,
-                out: &mut out,
+                out: &mut self.out,
             };
             st.model.accept(&mut ctx, b);
         }
         self.relevel(t);
-        self.process_outputs(t, &mut out);
-        self.out_pool.push(out);
+        self.process_outputs(t, start);
     }
 
     /// Stage `t` refused `b`: retry with back-off, dead-letter, or drop.
@@ -808,7 +832,7 @@ impl Simulation {
                     m.completed += n;
                     m.measured_completed += n;
                     // The dead-letter stage takes everything: it is a sink.
-                    let mut out = self.out_pool.pop().unwrap_or_default();
+                    let start = self.out.len();
                     {
                         let st = &mut self.stages[dl];
                         st.metrics.arrived += n;
@@ -820,13 +844,12 @@ impl Simulation {
                             rng: &mut st.rng,
                             metrics: &mut st.metrics,
                             events: &mut self.queue,
-                            out: &mut out,
+                            out: &mut self.out,
                         };
                         st.model.accept(&mut ctx, b);
                     }
                     self.relevel(dl);
-                    self.process_outputs(dl, &mut out);
-                    self.out_pool.push(out);
+                    self.process_outputs(dl, start);
                 }
                 None => {
                     let reason = if retry.is_some() {
@@ -914,10 +937,10 @@ impl Simulation {
                 .push((m.completed - st.last_completed) as f64 / dt_s);
             st.series
                 .backlog
-                .push((m.area_in_system_total - st.last_area) as f64 / self.resolution_ns as f64);
+                .push((m.area_in_system_total() - st.last_area) as f64 / self.resolution_ns as f64);
             st.series.dropped.push((dropped - st.last_dropped) as f64 / dt_s);
             st.last_completed = m.completed;
-            st.last_area = m.area_in_system_total;
+            st.last_area = m.area_in_system_total();
             st.last_dropped = dropped;
         }
         let e = &mut self.e2e;

@@ -5,8 +5,6 @@
 //! makes every tie break the same way on every run and target.
 
 use super::time::Nanos;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// What an event does. Small and `Copy`: no allocation per event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,36 +24,58 @@ pub enum Ev {
     Warmup,
 }
 
+impl Ev {
+    /// Packs into 64 bits: tag (4) | a (28) | b (32).
+    #[inline]
+    fn pack(self) -> u64 {
+        let (tag, a, b) = match self {
+            Ev::Source(i) => (0u64, i, 0),
+            Ev::Stage(s, p) => (1, s, p),
+            Ev::Retry(i) => (2, i, 0),
+            Ev::Wake(s) => (3, s, 0),
+            Ev::Sample => (4, 0, 0),
+            Ev::Warmup => (5, 0, 0),
+        };
+        debug_assert!(a < (1 << 28));
+        (tag << 60) | ((a as u64) << 32) | b as u64
+    }
+
+    #[inline]
+    fn unpack(v: u64) -> Ev {
+        let a = ((v >> 32) & ((1 << 28) - 1)) as u32;
+        let b = v as u32;
+        match v >> 60 {
+            0 => Ev::Source(a),
+            1 => Ev::Stage(a, b),
+            2 => Ev::Retry(a),
+            3 => Ev::Wake(a),
+            4 => Ev::Sample,
+            _ => Ev::Warmup,
+        }
+    }
+}
+
+/// One pending event. Three plain words: the heap moves them with scalar
+/// loads and stores (a packed `u128` key was measurably slower: mixed-width
+/// stores and loads defeat store forwarding).
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     time: Nanos,
     seq: u64,
-    ev: Ev,
+    ev: u64,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.time == o.time && self.seq == o.seq
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest event.
-    #[inline]
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.time, o.seq).cmp(&(self.time, self.seq))
+impl Entry {
+    #[inline(always)]
+    fn before(&self, o: &Entry) -> bool {
+        self.time < o.time || (self.time == o.time && self.seq < o.seq)
     }
 }
 
-/// Pending events.
+/// Pending events: a binary min-heap on (time, seq), sifted with a hole.
 #[derive(Clone, Debug, Default)]
 pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
+    heap: Vec<Entry>,
     seq: u64,
 }
 
@@ -68,24 +88,57 @@ impl EventQueue {
     /// Schedules `ev` at `time`.
     #[inline]
     pub fn push(&mut self, time: Nanos, ev: Ev) {
-        self.heap.push(Entry {
+        let e = Entry {
             time,
             seq: self.seq,
-            ev,
-        });
+            ev: ev.pack(),
+        };
         self.seq += 1;
+        let h = &mut self.heap;
+        let mut i = h.len();
+        h.push(e);
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if !e.before(&h[parent]) {
+                break;
+            }
+            h[i] = h[parent];
+            i = parent;
+        }
+        h[i] = e;
     }
 
     /// Time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.first().map(|e| e.time)
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, Ev)> {
-        self.heap.pop().map(|e| (e.time, e.ev))
+        let h = &mut self.heap;
+        let top = *h.first()?;
+        let last = h.pop().expect("non-empty");
+        let n = h.len();
+        if n > 0 {
+            let mut i = 0;
+            loop {
+                let l = 2 * i + 1;
+                if l >= n {
+                    break;
+                }
+                let r = l + 1;
+                let c = if r < n && h[r].before(&h[l]) { r } else { l };
+                if !h[c].before(&last) {
+                    break;
+                }
+                h[i] = h[c];
+                i = c;
+            }
+            h[i] = last;
+        }
+        Some((top.time, Ev::unpack(top.ev)))
     }
 
     /// Number of pending events.
@@ -104,6 +157,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pops_in_time_then_sequence_order_for_random_schedules() {
+        let mut rng = crate::sim::rng::Stream::new(1, "heap");
+        let mut q = EventQueue::new();
+        // Reference: (time, insertion number, stage), kept sorted.
+        let mut reference: Vec<(u64, u32, u32)> = Vec::new();
+        let mut next = 0u32;
+        for round in 0..5000u32 {
+            for _ in 0..(1 + rng.below(3)) {
+                let t = 1000 + rng.below(40);
+                q.push(t, Ev::Stage(round % 7, next));
+                reference.push((t, next, round % 7));
+                next += 1;
+            }
+            if rng.below(2) == 0 || round == 4999 {
+                while !reference.is_empty() && rng.below(2) == 0 {
+                    reference.sort();
+                    let (t, id, stage) = reference.remove(0);
+                    assert_eq!(q.pop(), Some((t, Ev::Stage(stage, id))));
+                }
+            }
+        }
+        reference.sort();
+        for (t, id, stage) in reference {
+            assert_eq!(q.pop(), Some((t, Ev::Stage(stage, id))));
+        }
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
     fn equal_times_fire_in_insertion_order() {
         let mut q = EventQueue::new();
         q.push(5, Ev::Stage(0, 1));
@@ -111,6 +193,7 @@ mod tests {
         q.push(5, Ev::Stage(0, 3));
         q.push(5, Ev::Stage(0, 4));
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
+        assert!(q.is_empty());
         assert_eq!(
             order,
             vec![

@@ -101,8 +101,8 @@ pub struct StageMetrics {
     /// Current levels and when they last changed.
     pub levels: Levels,
     last_change: Nanos,
-    /// ∫ records in system dt since time zero (never reset; for charts).
-    pub area_in_system_total: u128,
+    /// ∫ records in system dt before the statistics restarted (for charts).
+    area_in_system_before_stats: u128,
 }
 
 impl StageMetrics {
@@ -115,7 +115,6 @@ impl StageMetrics {
             self.area_in_system += l.in_system as u128 * dt;
             self.area_in_queue += l.in_queue as u128 * dt;
             self.area_busy += l.busy as u128 * dt;
-            self.area_in_system_total += l.in_system as u128 * dt;
             self.last_change = now;
         }
     }
@@ -129,6 +128,11 @@ impl StageMetrics {
             self.area_in_queue + l.in_queue as u128 * dt,
             self.area_busy + l.busy as u128 * dt,
         )
+    }
+
+    /// ∫ records in system dt since time zero, up to the last change.
+    pub fn area_in_system_total(&self) -> u128 {
+        self.area_in_system_before_stats + self.area_in_system
     }
 
     /// Total dropped here over all reasons.
@@ -146,6 +150,7 @@ impl StageMetrics {
     /// Restarts the statistics at `now` (end of warm-up).
     pub fn restart_stats(&mut self, now: Nanos) {
         self.advance(now);
+        self.area_in_system_before_stats += self.area_in_system;
         self.measured_arrived = 0;
         self.measured_dropped = 0;
         self.measured_completed = 0;

@@ -18,6 +18,36 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Start of the exponential ziggurat's tail.
+const ZIG_R: f64 = 7.697_117_470_131_05;
+/// Area of each of its 256 layers.
+const ZIG_V: f64 = 0.003_949_659_822_581_557;
+
+/// Layer edges `x` (descending, `x[256] = 0`) and densities `f = e^-x`.
+struct Ziggurat {
+    x: [f64; 257],
+    f: [f64; 257],
+}
+
+/// The tables, built once with `libm` so that every target has the same bits.
+fn ziggurat() -> &'static Ziggurat {
+    static Z: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+    Z.get_or_init(|| {
+        let mut x = [0.0; 257];
+        x[0] = ZIG_V / libm::exp(-ZIG_R);
+        x[1] = ZIG_R;
+        for i in 2..256 {
+            x[i] = -libm::log(ZIG_V / x[i - 1] + libm::exp(-x[i - 1]));
+        }
+        x[256] = 0.0;
+        let mut f = [0.0; 257];
+        for i in 0..257 {
+            f[i] = libm::exp(-x[i]);
+        }
+        Ziggurat { x, f }
+    })
+}
+
 /// SplitMix64 finaliser, used to spread seeds.
 fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -70,10 +100,26 @@ impl Stream {
         ((self.rng.next_u64() as u128 * n as u128) >> 64) as u64
     }
 
-    /// Exponential with mean 1.
+    /// Exponential with mean 1, by Marsaglia and Tsang's ziggurat: one
+    /// 64-bit draw, a multiply and a compare in 98.9 % of calls; the rest
+    /// fall back to exact rejection with `libm`.
     #[inline]
     pub fn exp1(&mut self) -> f64 {
-        -libm::log(self.uniform_pos())
+        let z = ziggurat();
+        loop {
+            let u = self.rng.next_u64();
+            let i = (u & 0xff) as usize;
+            let x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+            if x < z.x[i + 1] {
+                return x;
+            }
+            if i == 0 {
+                return ZIG_R - libm::log(self.uniform_pos());
+            }
+            if z.f[i + 1] + (z.f[i] - z.f[i + 1]) * self.uniform() < libm::exp(-x) {
+                return x;
+            }
+        }
     }
 
     /// Standard normal (Marsaglia's polar method).
@@ -216,6 +262,28 @@ mod tests {
             assert!((m / k - 1.0).abs() < 0.02, "shape {k}: mean {m}");
             assert!((v / k - 1.0).abs() < 0.06, "shape {k}: var {v}");
         }
+    }
+
+    #[test]
+    fn exponential_ziggurat_matches_the_distribution() {
+        let mut s = Stream::new(4, "e");
+        let n = 400_000;
+        let xs: Vec<f64> = (0..n).map(|_| s.exp1()).collect();
+        let (m, v) = mean_var(&xs);
+        assert!((m - 1.0).abs() < 0.005 && (v - 1.0).abs() < 0.015, "{m} {v}");
+        // Tail probabilities P(X > t) = e^-t, including beyond the ziggurat's base.
+        for t in [0.5, 2.0, 5.0, 8.0] {
+            let p = xs.iter().filter(|&&x| x > t).count() as f64 / n as f64;
+            let want = libm::exp(-t);
+            assert!(
+                (p - want).abs() < 4.0 * (want / n as f64).sqrt() + 1e-6,
+                "t {t}: {p} vs {want}"
+            );
+        }
+        let z = ziggurat();
+        // The top layer (up to density 1 at x = 0) has the same area as the others.
+        let top = z.x[255] * (1.0 - z.f[255]);
+        assert!((top - ZIG_V).abs() < 1e-6, "layers close at the top: {top} vs {ZIG_V}");
     }
 
     #[test]

@@ -151,7 +151,18 @@ impl SourceConfig {
         acc
     }
 
-    /// The whole-run mean rate, for reports.
+    /// True when the rate never changes (no profile, spikes, start or stop):
+    /// arrivals then need no piecewise bookkeeping.
+    #[inline]
+    pub fn is_stationary(&self) -> bool {
+        self.hourly.is_none()
+            && self.spikes.is_empty()
+            && self.start_ns == 0
+            && self.stop_ns.is_none()
+            && self.rate_per_s > 0.0
+    }
+
+    /// True when records are emitted as aggregated batches.
     pub fn is_aggregated(&self) -> bool {
         self.aggregate_ns.is_some()
     }
@@ -194,6 +205,9 @@ impl SourceState {
     /// The next single-record arrival after `t` (exact regime).
     pub fn next_arrival(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
         match cfg.arrivals {
+            Arrivals::Poisson if cfg.is_stationary() => {
+                Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1))
+            }
             Arrivals::Poisson => {
                 let mut work = self.rng.exp1();
                 loop {

@@ -31,6 +31,19 @@ pub fn from_secs(s: f64) -> Nanos {
     }
 }
 
+/// Rounds a non-negative number of nanoseconds held in a float to the
+/// nearest integer, saturating.
+#[inline]
+pub fn round_ns(ns: f64) -> Nanos {
+    if ns.is_nan() || ns <= 0.0 {
+        0
+    } else if ns >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        (ns + 0.5) as Nanos
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,10 +86,11 @@ fn short(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
-    } else if a >= 10.0 || a == 0.0 {
+    } else if a >= 10.0 || v == v.trunc() {
         format!("{v:.0}")
     } else {
-        format!("{v:.2}")
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -113,7 +114,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0f64, f64::max);
-    let max_y = if max_y <= 0.0 { 1.0 } else { max_y * 1.1 };
+    // Head-room above the data keeps the legend (top left) off the lines.
+    let legend_rows = data.lines.len().min(6) as f64;
+    let max_y = if max_y <= 0.0 {
+        1.0
+    } else {
+        max_y * (1.12 + 0.07 * legend_rows)
+    };
     let (unit, unit_name) = time_axis_unit(max_t);
     let mut chart = ChartBuilder::on(root)
         .caption(&data.title, ("sans-serif", 17).into_font().color(&fg))
@@ -124,7 +131,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .light_line_style(grid)
+        .light_line_style(TRANSPARENT)
         .bold_line_style(grid)
         .axis_style(fg.mix(0.6))
         .x_desc(format!("simulated time ({unit_name})"))

@@ -153,7 +153,7 @@ pub fn layout(sc: &Scenario) -> Diagram {
         .collect();
     Diagram {
         width: MARGIN * 2.0 + columns as f64 * (NODE_W + COL_GAP) - COL_GAP,
-        height: MARGIN * 2.0 + full_h + ROW_GAP,
+        height: MARGIN * 2.0 + full_h,
         nodes,
         edges,
     }

@@ -110,9 +110,9 @@ fn ChartCanvas(props: &ChartProps) -> Html {
 }
 
 fn stage_rows(r: &RunReport) -> Html {
-    r.stage_order
+    r.sources
         .iter()
-        .filter_map(|id| r.stages.get(id).map(|s| (id, s)))
+        .chain(r.stage_order.iter().filter_map(|id| r.stages.get_key_value(id)))
         .map(|(id, s)| {
             html! {
                 <tr key={id.clone()}>

@@ -79,7 +79,7 @@ test('choosing another scenario redraws the title, diagram and results', async (
   assert.ok(await page.locator('#diagram path.edge.dashed').count() >= 1, 'the dead-letter link is dashed');
   assert.notEqual(before, 0);
   const rows = await page.locator('table.stages tbody tr').count();
-  assert.equal(rows, 3);
+  assert.equal(rows, 4, "one row per source and stage");
   await page.screenshot({ path: path.join(ART, 'app-throttle-retry.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();

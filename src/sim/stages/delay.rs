@@ -4,7 +4,7 @@
 use crate::sim::batch::Batch;
 use crate::sim::dist::Dist;
 use crate::sim::stage::{Ctx, StageModel};
-use crate::sim::time::from_secs;
+use crate::sim::time::round_ns;
 
 /// A pure delay.
 #[derive(Clone, Debug)]
@@ -50,7 +50,7 @@ impl StageModel for DelayStage {
         };
         self.delaying_records += batch.count;
         self.occupied_slots += 1;
-        let d = from_secs(self.delay.sample(ctx.rng) / 1e9);
+        let d = round_ns(self.delay.sample(ctx.rng));
         ctx.schedule(ctx.now + d, slot);
     }
 

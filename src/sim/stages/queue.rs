@@ -27,7 +27,7 @@ impl ServiceTime {
         if let Some(bps) = self.bytes_per_s {
             t += batch.bytes as f64 / bps * 1e9;
         }
-        self.per_batch_ns + crate::sim::time::from_secs(t / 1e9)
+        self.per_batch_ns + crate::sim::time::round_ns(t)
     }
 }
 
