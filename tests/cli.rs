@@ -176,7 +176,7 @@ fn bad_files_exit_2_with_a_located_message() {
             "kind.toml",
             MM2.replace("kind = \"queue\"", "kind = \"qeue\""),
             "line 15",
-            "unknown variant",
+            "unknown kind `qeue`",
         ),
         (
             "cycle.toml",

@@ -6,10 +6,8 @@ use super::locate::{line_of, top_level_line};
 use super::schema::*;
 use super::units::parse_duration_ns;
 use crate::sim::dist::Dist;
-use crate::sim::engine::{Config, FullPolicy, Routes, StageConfig};
+use crate::sim::engine::{Config, FullPolicy, StageConfig};
 use crate::sim::source::{Arrivals, RetryPolicy, SourceConfig, Spike, TraceRow};
-use crate::sim::stage::Model;
-use crate::sim::stages::{BatcherStage, DelayStage, QueueStage, ServiceTime};
 use crate::sim::time::NS_PER_S;
 use crate::sim::token_bucket::TokenBucket;
 use std::collections::BTreeMap;
@@ -270,119 +268,65 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
     let mut stages = Vec::new();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); sc.stages.len()];
     for (i, s) in sc.stages.iter().enumerate() {
-        let kind = s.kind;
-        let not_for = |c: &mut Checker, present: bool, key: &str| {
-            if present {
+        let Some(kind) = crate::models::kind_info(&s.kind) else {
+            c.err("stage", i, &s.id, Some("kind"), crate::models::unknown_kind(&s.kind));
+            continue;
+        };
+        for (present, key) in [(s.to.is_some(), "to"), (s.capacity.is_some(), "capacity")] {
+            if present && !kind.has_to {
                 c.err(
                     "stage",
                     i,
                     &s.id,
                     Some(key),
-                    format!("does not apply to kind `{}`", kind.name()),
+                    format!("does not apply to kind `{}`", kind.name),
                 );
             }
-        };
-        let is = |k: &[StageKind]| k.contains(&kind);
-        not_for(&mut c, s.servers.is_some() && !is(&[StageKind::Queue]), "servers");
-        not_for(&mut c, s.service.is_some() && !is(&[StageKind::Queue]), "service");
-        not_for(&mut c, s.per_batch.is_some() && !is(&[StageKind::Queue]), "per_batch");
-        not_for(&mut c, s.throughput.is_some() && !is(&[StageKind::Queue]), "throughput");
-        not_for(&mut c, s.delay.is_some() && !is(&[StageKind::Delay]), "delay");
-        not_for(&mut c, s.size.is_some() && !is(&[StageKind::Batcher]), "size");
-        not_for(&mut c, s.window.is_some() && !is(&[StageKind::Batcher]), "window");
-        not_for(&mut c, s.routes.is_some() && !is(&[StageKind::Router]), "routes");
-        not_for(&mut c, s.by.is_some() && !is(&[StageKind::Router]), "by");
-        not_for(
-            &mut c,
-            s.to.is_some() && is(&[StageKind::Router, StageKind::Sink]),
-            "to",
-        );
-        not_for(
-            &mut c,
-            s.capacity.is_some() && is(&[StageKind::Router, StageKind::Sink]),
-            "capacity",
-        );
-
+        }
         let capacity = s.capacity.map_or(u64::MAX, Capacity::records);
         if capacity == 0 {
             c.err("stage", i, &s.id, Some("capacity"), "must be at least 1 record".into());
         }
-        let model = match kind {
-            StageKind::Queue => {
-                let service = match &s.service {
+        // Links named inside the kind's parameters (router routes).
+        let mut link_errors: Vec<(String, String)> = Vec::new();
+        let mut linked: Vec<usize> = Vec::new();
+        let built = {
+            let mut resolve = |key: &str, target: &str| -> Option<usize> {
+                match index.get(target) {
+                    Some(&t) => {
+                        linked.push(t);
+                        Some(t)
+                    }
                     None => {
-                        if s.throughput.is_none() && s.per_batch.is_none() {
-                            c.err(
-                                "stage",
-                                i,
-                                &s.id,
-                                None,
-                                "a `queue` needs `service` (or `throughput` / `per_batch`)".into(),
-                            );
-                        }
-                        Dist::Deterministic { value: 0.0 }
-                    }
-                    Some(d) => dist_of(d).unwrap_or_else(|e| {
-                        c.err("stage", i, &s.id, Some("service"), e);
-                        Dist::Deterministic { value: 0.0 }
-                    }),
-                };
-                if let Some(t) = s.throughput {
-                    if t.0 <= 0.0 {
-                        c.err("stage", i, &s.id, Some("throughput"), "must be more than zero".into());
+                        let hint = suggest(target, ids.iter().copied())
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        link_errors.push((
+                            key.to_string(),
+                            format!("links to `{target}`, but there is no stage with that id{hint}"),
+                        ));
+                        None
                     }
                 }
-                let servers = match s.servers.unwrap_or(Servers::Count(1)) {
-                    Servers::Infinite => None,
-                    Servers::Count(n) => Some(n),
-                };
-                Model::Queue(QueueStage::new(
-                    ServiceTime {
-                        per_record: service,
-                        per_batch_ns: s.per_batch.map_or(0, |d| d.0),
-                        bytes_per_s: s.throughput.map(|t| t.0),
-                    },
-                    servers,
-                    capacity,
-                ))
-            }
-            StageKind::Delay => {
-                let d = match &s.delay {
-                    None => {
-                        c.err("stage", i, &s.id, None, "a `delay` needs `delay`".into());
-                        Dist::Deterministic { value: 0.0 }
-                    }
-                    Some(d) => dist_of(d).unwrap_or_else(|e| {
-                        c.err("stage", i, &s.id, Some("delay"), e);
-                        Dist::Deterministic { value: 0.0 }
-                    }),
-                };
-                Model::Delay(DelayStage::new(d, capacity))
-            }
-            StageKind::Batcher => {
-                if s.size.is_none() && s.window.is_none() {
-                    c.err(
-                        "stage",
-                        i,
-                        &s.id,
-                        None,
-                        "a `batcher` needs `size`, `window` or both".into(),
-                    );
+            };
+            let mut env = crate::models::BuildEnv {
+                capacity,
+                resolve: &mut resolve,
+            };
+            crate::models::build(kind, &s.params, &mut env)
+        };
+        for (key, msg) in link_errors {
+            c.err("stage", i, &s.id, Some(&key), msg);
+        }
+        edges[i].extend(linked);
+        let built = match built {
+            Ok(b) => b,
+            Err(errs) => {
+                for e in errs {
+                    c.err("stage", i, &s.id, e.key.as_deref(), e.message);
                 }
-                if s.size == Some(0) {
-                    c.err("stage", i, &s.id, Some("size"), "must be at least 1".into());
-                }
-                if s.window.is_some_and(|w| w.0 == 0) {
-                    c.err("stage", i, &s.id, Some("window"), "must be more than zero".into());
-                }
-                Model::Batcher(BatcherStage::new(
-                    s.size.unwrap_or(u64::MAX),
-                    s.window.map(|w| w.0),
-                    capacity,
-                ))
+                continue;
             }
-            StageKind::Router => Model::Router,
-            StageKind::Sink => Model::Sink,
         };
         let to =
             s.to.as_deref()
@@ -394,41 +338,6 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             .dead_letter
             .as_deref()
             .and_then(|t| resolve(&mut c, "stage", i, &s.id, "dead_letter", t));
-        let routes = if kind == StageKind::Router {
-            let list = s.routes.clone().unwrap_or_default();
-            if list.is_empty() {
-                c.err(
-                    "stage",
-                    i,
-                    &s.id,
-                    None,
-                    "a `router` needs at least one entry in `routes`".into(),
-                );
-            }
-            let mut targets = Vec::new();
-            for r in &list {
-                if let Some(t) = resolve(&mut c, "stage", i, &s.id, "routes", &r.to) {
-                    let w = r.weight.unwrap_or(1.0);
-                    if !(w > 0.0 && w.is_finite()) {
-                        c.err(
-                            "stage",
-                            i,
-                            &s.id,
-                            Some("routes"),
-                            format!("weight of `{}` must be more than zero", r.to),
-                        );
-                    }
-                    edges[i].push(t);
-                    targets.push((t, w));
-                }
-            }
-            Some(match s.by.unwrap_or(RouteBy::Ratio) {
-                RouteBy::Ratio => Routes::Ratio(targets),
-                RouteBy::Key => Routes::Key(targets.into_iter().map(|t| t.0).collect()),
-            })
-        } else {
-            None
-        };
         let rate_limit = s.rate_limit.as_ref().map(|r| {
             if r.rate.0 <= 0.0 {
                 c.err(
@@ -443,10 +352,10 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
         });
         stages.push(StageConfig {
             id: s.id.clone(),
-            kind: kind.name().to_string(),
-            model,
+            kind: kind.name.to_string(),
+            model: built.model,
             to,
-            routes,
+            routes: built.routes,
             on_full: match s.on_full.unwrap_or(OnFull::Drop) {
                 OnFull::Drop => FullPolicy::Drop,
                 OnFull::Block => FullPolicy::Block,
@@ -456,6 +365,9 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             dead_letter,
             rate_limit,
         });
+    }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
     }
 
     // Data links must not form a cycle (depth-first search, in id order).
@@ -485,7 +397,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             if let Some(cyc) = visit(v, &edges, &mut state, &mut Vec::new()) {
                 let names: Vec<&str> = cyc.iter().map(|&x| sc.stages[x].id.as_str()).collect();
                 let first = cyc[0];
-                let key = if sc.stages[first].kind == StageKind::Router {
+                let key = if sc.stages[first].kind == "router" {
                     "routes"
                 } else {
                     "to"

@@ -4,7 +4,7 @@
 //! strings with units (see [`super::units`]). This is a public format: files
 //! written by other tools must keep working, so fields are only ever added.
 
-use super::units::{ByteRate, Bytes, Duration, Rate};
+use super::units::{Bytes, Duration, Rate};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
@@ -124,30 +124,6 @@ pub struct RetrySpec {
     pub jitter: Option<bool>,
 }
 
-/// Stage kinds.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum StageKind {
-    Queue,
-    Delay,
-    Router,
-    Batcher,
-    Sink,
-}
-
-impl StageKind {
-    /// The kind's name in files.
-    pub fn name(self) -> &'static str {
-        match self {
-            StageKind::Queue => "queue",
-            StageKind::Delay => "delay",
-            StageKind::Router => "router",
-            StageKind::Batcher => "batcher",
-            StageKind::Sink => "sink",
-        }
-    }
-}
-
 /// What a full stage does.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -155,23 +131,6 @@ pub enum OnFull {
     Drop,
     Block,
     Reject,
-}
-
-/// How a router chooses.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RouteBy {
-    Ratio,
-    Key,
-}
-
-/// One router output.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct RouteSpec {
-    pub to: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<f64>,
 }
 
 /// A rate limit on admission.
@@ -184,40 +143,19 @@ pub struct RateLimitSpec {
     pub burst: Option<u64>,
 }
 
-/// A processing stage. Which fields apply depends on `kind`; a field that
-/// does not apply is an error, not silently ignored.
+/// A processing stage: the keys every kind shares, plus the kind's own
+/// parameters (checked by the kind, see [`crate::models`]).
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct StageSpec {
     pub id: String,
-    pub kind: StageKind,
+    /// One of [`crate::models::KINDS`].
+    pub kind: String,
     /// Label shown in diagrams (defaults to the id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Diagram region (on-premises, region, VPC, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// queue: number of servers, or "infinite".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub servers: Option<Servers>,
-    /// queue: service time per record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<DistSpec<Duration>>,
-    /// queue: fixed time per batch on top of the per-record time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_batch: Option<Duration>,
-    /// queue: per-server throughput; adds bytes / throughput to service.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub throughput: Option<ByteRate>,
-    /// delay: the delay of each batch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delay: Option<DistSpec<Duration>>,
-    /// batcher: flush at this many records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size: Option<u64>,
-    /// batcher: flush this long after the first record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<Duration>,
     /// Records waiting plus in service (plus held by blocked servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
@@ -234,12 +172,9 @@ pub struct StageSpec {
     /// Downstream stage; none means completed records are delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// router: by ratio (weights) or by key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub by: Option<RouteBy>,
-    /// router: outputs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub routes: Option<Vec<RouteSpec>>,
+    /// The kind's own parameters.
+    #[serde(flatten)]
+    pub params: crate::models::Params,
 }
 
 /// A capacity: a whole number of records, or `"unbounded"`.

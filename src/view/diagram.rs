@@ -3,7 +3,7 @@
 //! the longest path from a source to it, and nodes in a column are stacked in
 //! the order the scenario lists them. No overlap by construction.
 
-use crate::scenario::schema::{Scenario, StageKind};
+use crate::scenario::schema::Scenario;
 use serde::Serialize;
 
 /// Node width, height and gaps, in SVG user units.
@@ -57,7 +57,7 @@ pub fn layout(sc: &Scenario) -> Diagram {
         (
             s.id.clone(),
             s.label.clone().unwrap_or_else(|| s.id.clone()),
-            s.kind.name().to_string(),
+            s.kind.clone(),
         )
     }));
     let idx = |id: &str| ids.iter().position(|n| n.0 == id);
@@ -72,12 +72,10 @@ pub fn layout(sc: &Scenario) -> Diagram {
     }
     for s in &sc.stages {
         let Some(a) = idx(&s.id) else { continue };
-        let mut targets: Vec<&str> = s.to.iter().map(String::as_str).collect();
-        if s.kind == StageKind::Router {
-            targets.extend(s.routes.iter().flatten().map(|r| r.to.as_str()));
-        }
+        let mut targets: Vec<String> = s.to.iter().cloned().collect();
+        targets.extend(crate::models::param_links(&s.kind, &s.params));
         for t in targets {
-            if let Some(b) = idx(t) {
+            if let Some(b) = idx(&t) {
                 links.push((a, b, false));
             }
         }

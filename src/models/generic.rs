@@ -1,0 +1,244 @@
+//! The generic teaching stages' parameters: `queue`, `delay`, `batcher`,
+//! `router`, `sink`. Their engine models live in `sim::stages`.
+
+use super::{parse_params, BuildEnv, Built, KindInfo, ParamError, Params};
+use crate::scenario::compile::dist_of;
+use crate::scenario::schema::{DistSpec, Servers};
+use crate::scenario::units::{ByteRate, Duration};
+use crate::sim::dist::Dist;
+use crate::sim::engine::Routes;
+use crate::sim::stage::Model;
+use crate::sim::stages::{BatcherStage, DelayStage, QueueStage, ServiceTime};
+use serde::{Deserialize, Serialize};
+
+pub const QUEUE: KindInfo = KindInfo {
+    name: "queue",
+    aws: "",
+    gcp: "",
+    help: "A FIFO queue with c servers (or infinitely many) and a capacity K counting records waiting plus in \
+           service. Service time per record comes from a distribution, plus an optional fixed time per batch and \
+           a per-server byte throughput. With one record per batch and exponential times it is the textbook \
+           M/M/c/K queue. It does not model priorities or preemption.",
+    params: &["servers", "service", "per_batch", "throughput"],
+    has_to: true,
+};
+
+pub const DELAY: KindInfo = KindInfo {
+    name: "delay",
+    aws: "",
+    gcp: "",
+    help: "A pure delay: every batch waits its own time drawn from a distribution, with no queueing (network \
+           latency, a fixed processing lag). It does not limit throughput; put a queue in front for that.",
+    params: &["delay"],
+    has_to: true,
+};
+
+pub const BATCHER: KindInfo = KindInfo {
+    name: "batcher",
+    aws: "",
+    gcp: "",
+    help: "Gathers records and emits them as one batch when `size` records have arrived or `window` has passed \
+           since the first of them, whichever comes first (a producer's linger time, a micro-batch trigger).",
+    params: &["size", "window"],
+    has_to: true,
+};
+
+pub const ROUTER: KindInfo = KindInfo {
+    name: "router",
+    aws: "",
+    gcp: "",
+    help: "Splits records between outputs, by ratio (weights) or by key (key modulo the number of outputs). It \
+           takes no time and holds nothing; back-pressure from an output reaches the sender directly.",
+    params: &["by", "routes"],
+    has_to: false,
+};
+
+pub const SINK: KindInfo = KindInfo {
+    name: "sink",
+    aws: "",
+    gcp: "",
+    help: "The end of a path: records that reach it are delivered, and their end-to-end latency is measured.",
+    params: &[],
+    has_to: false,
+};
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct QueueParams {
+    servers: Option<Servers>,
+    service: Option<DistSpec<Duration>>,
+    per_batch: Option<Duration>,
+    throughput: Option<ByteRate>,
+}
+
+fn dist(key: &str, d: &DistSpec<Duration>) -> Result<Dist, ParamError> {
+    dist_of(d).map_err(|e| ParamError::at(key, e))
+}
+
+pub fn build_queue(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let p: QueueParams = parse_params(kind, params).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    let per_record = match &p.service {
+        Some(d) => dist("service", d).unwrap_or_else(|e| {
+            errors.push(e);
+            Dist::Deterministic { value: 0.0 }
+        }),
+        None if p.throughput.is_none() && p.per_batch.is_none() => {
+            errors.push(ParamError::stage(
+                "a `queue` needs `service` (or `throughput` / `per_batch`)",
+            ));
+            Dist::Deterministic { value: 0.0 }
+        }
+        None => Dist::Deterministic { value: 0.0 },
+    };
+    if p.throughput.is_some_and(|t| t.0 <= 0.0) {
+        errors.push(ParamError::at("throughput", "must be more than zero"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let servers = match p.servers.unwrap_or(Servers::Count(1)) {
+        Servers::Infinite => None,
+        Servers::Count(n) => Some(n),
+    };
+    let service = ServiceTime {
+        per_record,
+        per_batch_ns: p.per_batch.map_or(0, |d| d.0),
+        bytes_per_s: p.throughput.map(|t| t.0),
+    };
+    Ok(Built {
+        model: Model::Queue(QueueStage::new(service, servers, env.capacity)),
+        routes: None,
+    })
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct DelayParams {
+    delay: DistSpec<Duration>,
+}
+
+pub fn build_delay(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    if !params.contains_key("delay") {
+        return Err(vec![ParamError::stage("a `delay` needs `delay`, like \"20ms\"")]);
+    }
+    let p: DelayParams = parse_params(kind, params).map_err(|e| vec![e])?;
+    let d = dist("delay", &p.delay).map_err(|e| vec![e])?;
+    Ok(Built {
+        model: Model::Delay(DelayStage::new(d, env.capacity)),
+        routes: None,
+    })
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct BatcherParams {
+    size: Option<u64>,
+    window: Option<Duration>,
+}
+
+pub fn build_batcher(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let p: BatcherParams = parse_params(kind, params).map_err(|e| vec![e])?;
+    let mut errors = Vec::new();
+    if p.size.is_none() && p.window.is_none() {
+        errors.push(ParamError::stage("a `batcher` needs `size`, `window` or both"));
+    }
+    if p.size == Some(0) {
+        errors.push(ParamError::at("size", "must be at least 1"));
+    }
+    if p.window.is_some_and(|w| w.0 == 0) {
+        errors.push(ParamError::at("window", "must be more than zero"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let model = BatcherStage::new(p.size.unwrap_or(u64::MAX), p.window.map(|w| w.0), env.capacity);
+    Ok(Built {
+        model: Model::Batcher(model),
+        routes: None,
+    })
+}
+
+/// How a router chooses.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteBy {
+    Ratio,
+    Key,
+}
+
+/// One router output.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    pub to: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RouterParams {
+    by: Option<RouteBy>,
+    #[serde(default)]
+    routes: Vec<RouteSpec>,
+}
+
+pub fn build_router(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let p: RouterParams = parse_params(kind, params).map_err(|e| vec![e])?;
+    if p.routes.is_empty() {
+        return Err(vec![ParamError::stage(
+            "a `router` needs at least one entry in `routes`",
+        )]);
+    }
+    let mut errors = Vec::new();
+    let mut targets = Vec::new();
+    for r in &p.routes {
+        let w = r.weight.unwrap_or(1.0);
+        if !(w > 0.0 && w.is_finite()) {
+            errors.push(ParamError::at(
+                "routes",
+                format!("weight of `{}` must be more than zero", r.to),
+            ));
+        }
+        if let Some(t) = (env.resolve)("routes", &r.to) {
+            targets.push((t, w));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let routes = match p.by.unwrap_or(RouteBy::Ratio) {
+        RouteBy::Ratio => Routes::Ratio(targets),
+        RouteBy::Key => Routes::Key(targets.into_iter().map(|t| t.0).collect()),
+    };
+    Ok(Built {
+        model: Model::Router,
+        routes: Some(routes),
+    })
+}
+
+/// The ids a router's `routes` name.
+pub fn router_targets(params: &Params) -> Vec<String> {
+    params
+        .get("routes")
+        .and_then(|r| r.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.get("to")?.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn build_sink(kind: &KindInfo, params: &Params, _env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let _: SinkParams = parse_params(kind, params).map_err(|e| vec![e])?;
+    Ok(Built {
+        model: Model::Sink,
+        routes: None,
+    })
+}
+
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct SinkParams {}

@@ -1,0 +1,177 @@
+//! Stage kinds: each kind names its parameters (checked with their own
+//! located errors), its AWS and GCP flavours, its user-facing help, and
+//! builds its engine [`Model`]. Generic teaching stages live in
+//! [`generic`]; service models (streams, transfer, functions, …) each have a
+//! file of their own.
+//!
+//! Adding a kind: write its file with a `Params` type, a `KIND` info and a
+//! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
+
+pub mod generic;
+
+use crate::scenario::error::{suggest, with_suggestion};
+use crate::sim::engine::Routes;
+use crate::sim::stage::Model;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// Kind-specific parameters as written in the file (any format).
+pub type Params = BTreeMap<String, serde_json::Value>;
+
+/// What a kind is, for validation, the UI and the provider mapping.
+#[derive(Clone, Copy, Debug)]
+pub struct KindInfo {
+    /// The `kind = "…"` name.
+    pub name: &'static str,
+    /// Service this kind stands for on AWS ("" for generic stages).
+    pub aws: &'static str,
+    /// Service on Google Cloud ("" for generic stages).
+    pub gcp: &'static str,
+    /// One paragraph of user-facing help: what it models and what it does not.
+    pub help: &'static str,
+    /// Its parameter names (for suggestions and the inspector).
+    pub params: &'static [&'static str],
+    /// Whether `to` applies (false for routers and sinks).
+    pub has_to: bool,
+}
+
+/// Every kind, in menu order.
+pub const KINDS: &[KindInfo] = &[
+    generic::QUEUE,
+    generic::DELAY,
+    generic::BATCHER,
+    generic::ROUTER,
+    generic::SINK,
+];
+
+/// Looks a kind up by name.
+pub fn kind_info(name: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// Keys every stage may have, whatever its kind.
+pub const COMMON_KEYS: &[&str] = &[
+    "id",
+    "kind",
+    "label",
+    "region",
+    "to",
+    "capacity",
+    "on_full",
+    "rate_limit",
+    "retry",
+    "dead_letter",
+];
+
+/// A problem with one parameter (`key` = `None` for the stage as a whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ParamError {
+    /// An error about `key`.
+    pub fn at(key: &str, message: impl Into<String>) -> Self {
+        ParamError {
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+    /// An error about the whole stage.
+    pub fn stage(message: impl Into<String>) -> Self {
+        ParamError {
+            key: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Deserialises a kind's parameters, naming the offending key on error and
+/// suggesting the nearest known key for a misspelt one.
+pub fn parse_params<T: DeserializeOwned>(kind: &KindInfo, params: &Params) -> Result<T, ParamError> {
+    let value = serde_json::Value::Object(params.clone().into_iter().collect());
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        if let Some(rest) = msg.strip_prefix("unknown field `") {
+            let key = rest.split('`').next().unwrap_or("").to_string();
+            let hint = suggest(&key, kind.params.iter().chain(COMMON_KEYS).copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let known = kind.params.join("`, `");
+            return ParamError::at(
+                &key,
+                format!(
+                    "unknown field `{key}` for kind `{}` (its fields: `{known}`){hint}",
+                    kind.name
+                ),
+            );
+        }
+        let key = path
+            .split(['.', '['])
+            .next()
+            .filter(|k| !k.is_empty() && *k != "?")
+            .unwrap_or("")
+            .to_string();
+        let message = with_suggestion(&msg);
+        if key.is_empty() {
+            ParamError::stage(message)
+        } else {
+            ParamError {
+                key: Some(key),
+                message: if path.contains('.') {
+                    format!("{path}: {message}")
+                } else {
+                    message
+                },
+            }
+        }
+    })
+}
+
+/// What building a stage needs from the scenario around it.
+pub struct BuildEnv<'a> {
+    /// Capacity from the common `capacity` key (`u64::MAX` if unbounded).
+    pub capacity: u64,
+    /// Resolves a stage id named under `key` to its index (reporting a
+    /// located error itself when there is no such stage).
+    pub resolve: &'a mut dyn FnMut(&str, &str) -> Option<usize>,
+}
+
+/// A built stage.
+pub struct Built {
+    pub model: Model,
+    /// For routers: where records go.
+    pub routes: Option<Routes>,
+}
+
+/// Builds the model of a stage of kind `kind`.
+pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    match kind.name {
+        "queue" => generic::build_queue(kind, params, env),
+        "delay" => generic::build_delay(kind, params, env),
+        "batcher" => generic::build_batcher(kind, params, env),
+        "router" => generic::build_router(kind, params, env),
+        "sink" => generic::build_sink(kind, params, env),
+        other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
+    }
+}
+
+/// The stage ids a stage's kind-specific parameters link to (router routes),
+/// for diagrams and cycle checks; unparsable parameters link nowhere.
+pub fn param_links(kind: &str, params: &Params) -> Vec<String> {
+    match kind {
+        "router" => generic::router_targets(params),
+        _ => Vec::new(),
+    }
+}
+
+/// "unknown kind" with a suggestion.
+pub fn unknown_kind(name: &str) -> String {
+    let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
+    let hint = suggest(name, names.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!("unknown kind `{name}` (kinds: {}){hint}", names.join(", "))
+}
