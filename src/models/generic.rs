@@ -21,6 +21,7 @@ pub const QUEUE: KindInfo = KindInfo {
            M/M/c/K queue. It does not model priorities or preemption.",
     params: &["servers", "service", "per_batch", "throughput"],
     has_to: true,
+    limits: &[],
 };
 
 pub const DELAY: KindInfo = KindInfo {
@@ -31,6 +32,7 @@ pub const DELAY: KindInfo = KindInfo {
            latency, a fixed processing lag). It does not limit throughput; put a queue in front for that.",
     params: &["delay"],
     has_to: true,
+    limits: &[],
 };
 
 pub const BATCHER: KindInfo = KindInfo {
@@ -41,6 +43,7 @@ pub const BATCHER: KindInfo = KindInfo {
            since the first of them, whichever comes first (a producer's linger time, a micro-batch trigger).",
     params: &["size", "window"],
     has_to: true,
+    limits: &[],
 };
 
 pub const ROUTER: KindInfo = KindInfo {
@@ -51,6 +54,7 @@ pub const ROUTER: KindInfo = KindInfo {
            takes no time and holds nothing; back-pressure from an output reaches the sender directly.",
     params: &["by", "routes"],
     has_to: false,
+    limits: &[],
 };
 
 pub const SINK: KindInfo = KindInfo {
@@ -60,6 +64,7 @@ pub const SINK: KindInfo = KindInfo {
     help: "The end of a path: records that reach it are delivered, and their end-to-end latency is measured.",
     params: &[],
     has_to: false,
+    limits: &[],
 };
 
 #[derive(Deserialize, Serialize)]

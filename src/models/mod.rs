@@ -33,6 +33,25 @@ pub struct KindInfo {
     pub params: &'static [&'static str],
     /// Whether `to` applies (false for routers and sinks).
     pub has_to: bool,
+    /// Published service limits used as parameter defaults, with sources.
+    pub limits: &'static [Limit],
+}
+
+/// A published service limit or figure, kept as data with where it came
+/// from (see `shared/reference/pricing-and-limits.md`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limit {
+    /// Which provider's figure ("AWS", "GCP").
+    pub provider: &'static str,
+    /// What it limits, e.g. "write records per shard".
+    pub name: &'static str,
+    pub value: f64,
+    /// Unit, e.g. "records/s", "bytes/s", "s".
+    pub unit: &'static str,
+    /// Where the figure was published, and when.
+    pub source: &'static str,
+    /// False when no stored source confirmed it.
+    pub confirmed: bool,
 }
 
 /// Every kind, in menu order.

@@ -51,6 +51,10 @@ pub struct StageReport {
     pub drop_fraction: f64,
     pub wait_s: Summary,
     pub sojourn_s: Summary,
+    /// Records this stage created (duplicates from re-reads; whole run).
+    pub created: u64,
+    /// Kind-specific measurements (units in the names).
+    pub extra: BTreeMap<String, f64>,
 }
 
 /// End-to-end results.
@@ -105,6 +109,7 @@ fn stage_report(
     servers: Option<u64>,
     in_flight: u64,
     now: u64,
+    extra: Vec<(&'static str, f64)>,
 ) -> StageReport {
     let window = now.saturating_sub(m.stats_start);
     let (a_sys, a_q, a_busy) = m.areas_at(now);
@@ -143,6 +148,8 @@ fn stage_report(
         drop_fraction: frac(m.measured_dropped, m.measured_arrived),
         wait_s: m.wait.summary_s(),
         sojourn_s: m.sojourn.summary_s(),
+        created: m.created,
+        extra: extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
     }
 }
 
@@ -156,7 +163,14 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         .map(|(i, s)| {
             (
                 s.cfg.id.clone(),
-                stage_report(&s.cfg.kind, &s.metrics, s.model.servers(), sim.stage_in_flight(i), now),
+                stage_report(
+                    &s.cfg.kind,
+                    &s.metrics,
+                    s.model.servers(),
+                    sim.stage_in_flight(i),
+                    now,
+                    sim.stage_extra(i),
+                ),
             )
         })
         .collect();
@@ -167,7 +181,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         .map(|(i, s)| {
             (
                 s.cfg.id.clone(),
-                stage_report("source", &s.metrics, None, sim.source_in_flight(i), now),
+                stage_report("source", &s.metrics, None, sim.source_in_flight(i), now, Vec::new()),
             )
         })
         .collect();
@@ -240,6 +254,7 @@ pub fn digest_of(sim: &Simulation) -> String {
         for v in m.dropped {
             d.u64(v);
         }
+        d.u64(m.created);
         let (a, b, c) = m.areas_at(sim.now);
         d.u128(a);
         d.u128(b);
@@ -249,6 +264,10 @@ pub fn digest_of(sim: &Simulation) -> String {
     }
     for (i, _) in sim.stages.iter().enumerate() {
         d.u64(sim.stage_in_flight(i));
+        for (k, v) in sim.stage_extra(i) {
+            d.str(k);
+            d.f64(v);
+        }
     }
     d.u64(sim.e2e.delivered);
     d.u64(sim.e2e.dead_lettered);

@@ -681,28 +681,34 @@ impl Simulation {
         }
     }
 
-    /// Room at stage `t` for a newcomer: capacity left (counting held
-    /// outputs) and rate-limit tokens. The flag says the limit was the tokens.
-    fn room(&mut self, t: usize) -> (u64, bool) {
+    /// Room at stage `t` for `b`: the model's room (capacity left, counting
+    /// held outputs, or a throughput limit) and rate-limit tokens. The flag
+    /// says the limit was a throughput limit (a throttle).
+    fn room(&mut self, t: usize, b: &Batch) -> (u64, bool) {
         let now = self.now;
         let st = &mut self.stages[t];
-        let cap = st.model.room().saturating_sub(st.held);
+        let (model_room, throttled) = st.model.room(now, b);
+        let cap = if throttled {
+            model_room
+        } else {
+            model_room.saturating_sub(st.held)
+        };
         match &mut st.cfg.rate_limit {
             Some(tb) => {
                 let tokens = tb.available(now);
                 if tokens < cap {
                     (tokens, true)
                 } else {
-                    (cap, false)
+                    (cap, throttled)
                 }
             }
-            None => (cap, false),
+            None => (cap, throttled),
         }
     }
 
     fn place(&mut self, holder: Holder, t: usize, mut b: Batch, front: bool) -> u32 {
         let policy = self.stages[t].cfg.on_full;
-        let (mut room, by_tokens) = self.room(t);
+        let (mut room, by_tokens) = self.room(t, &b);
         // FIFO fairness: newcomers queue behind blocked senders.
         if policy == FullPolicy::Block && !front && !self.stages[t].waiting.is_empty() {
             room = 0;
@@ -757,10 +763,15 @@ impl Simulation {
         if st.wake_pending {
             return;
         }
-        if let Some(tb) = &mut st.cfg.rate_limit {
+        let bucket = st.cfg.rate_limit.as_mut().map(|tb| now + tb.time_until_one(now));
+        let model = st.model.next_room_at(now);
+        let at = match (bucket, model) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = at {
             st.wake_pending = true;
-            let at = now + tb.time_until_one(now);
-            self.queue.push(at, Ev::Wake(t as u32));
+            self.queue.push(at.max(now + 1), Ev::Wake(t as u32));
         }
     }
 
@@ -871,7 +882,7 @@ impl Simulation {
             let Some(&w) = self.stages[t].waiting.front() else {
                 return;
             };
-            let (room, by_tokens) = self.room(t);
+            let (room, by_tokens) = self.room(t, &w.batch);
             if room == 0 {
                 if by_tokens {
                     self.schedule_wake(t);
@@ -961,6 +972,11 @@ impl Simulation {
             let c = super::conservation::check(self);
             assert!(c.holds(), "conservation violated at t={now} ns: {c:?}");
         }
+    }
+
+    /// Kind-specific measurements of stage `s`.
+    pub fn stage_extra(&self, s: usize) -> Vec<(&'static str, f64)> {
+        self.stages[s].model.extra(self.now)
     }
 
     /// Records currently inside stage `s` (model, held outputs and retries).

@@ -23,6 +23,12 @@ pub enum DropReason {
     DeadLetter,
     /// A source's own buffer overflowed while downstream blocked it.
     SourceBuffer,
+    /// Not read before the retention period ended (streams).
+    Expired,
+    /// Later than the watermark allowed (stream processing).
+    Late,
+    /// Lost to a fault (a failed device, a crashed component).
+    Failed,
 }
 
 impl DropReason {
@@ -41,6 +47,9 @@ impl DropReason {
             DropReason::Throttled => "throttled",
             DropReason::DeadLetter => "dead_letter",
             DropReason::SourceBuffer => "source_buffer_full",
+            DropReason::Expired => "expired",
+            DropReason::Late => "late",
+            DropReason::Failed => "failed",
         }
     }
 }
@@ -65,7 +74,10 @@ pub struct StageMetrics {
     /// Records that left downstream or were delivered.
     pub completed: u64,
     /// Records dropped here, by reason.
-    pub dropped: [u64; 4],
+    pub dropped: [u64; 7],
+    /// Records this stage created (duplicates from re-reads and
+    /// redeliveries): they count as generated in the conservation balance.
+    pub created: u64,
     /// Records refused by this stage (full with `reject`, or over a rate
     /// limit) and handed back to their sender.
     pub throttled: u64,

@@ -51,6 +51,18 @@ impl Ctx<'_> {
         self.out.push(Output { slot, batch });
     }
 
+    /// Counts `n` records dropped inside the stage (expired, failed, …).
+    #[inline]
+    pub fn drop_records(&mut self, reason: super::metrics::DropReason, n: u64) {
+        self.metrics.drop_records(reason, n);
+    }
+
+    /// Counts `n` records the stage created (re-read or redelivered copies).
+    #[inline]
+    pub fn create_records(&mut self, n: u64) {
+        self.metrics.created += n;
+    }
+
     /// Records that `weight` records waited `wait_ns` for a server.
     #[inline]
     pub fn record_wait(&mut self, wait_ns: Nanos, weight: u64) {
@@ -63,10 +75,21 @@ impl Ctx<'_> {
 
 /// The behaviour of one kind of stage.
 pub trait StageModel {
-    /// Records the stage can accept now (`u64::MAX` if unbounded), not
-    /// counting records its emitted-but-unreleased outputs hold (the engine
-    /// subtracts those).
-    fn room(&self) -> u64;
+    /// How many records of `batch` the stage can accept at `now`
+    /// (`u64::MAX` if unbounded), not counting records its emitted but
+    /// unreleased outputs hold (the engine subtracts those), and whether the
+    /// limit is a throughput limit (a throttle) rather than capacity.
+    fn room(&mut self, now: Nanos, batch: &Batch) -> (u64, bool);
+    /// When a throughput limit will next admit a record (for waking blocked
+    /// senders); `None` if the stage has no such limit.
+    fn next_room_at(&mut self, _now: Nanos) -> Option<Nanos> {
+        None
+    }
+    /// Kind-specific measurements for reports (name, value with its unit in
+    /// the name), in a fixed order.
+    fn extra(&self, _now: Nanos) -> Vec<(&'static str, f64)> {
+        Vec::new()
+    }
     /// Takes `batch`, which fits the room.
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch);
     /// One of this stage's timers fired.
@@ -112,8 +135,16 @@ macro_rules! dispatch {
 impl Model {
     /// Room for records (see [`StageModel::room`]).
     #[inline]
-    pub fn room(&self) -> u64 {
-        dispatch!(self, m => m.room(), router => u64::MAX)
+    pub fn room(&mut self, now: Nanos, batch: &Batch) -> (u64, bool) {
+        dispatch!(self, m => m.room(now, batch), router => (u64::MAX, false))
+    }
+    /// See [`StageModel::next_room_at`].
+    pub fn next_room_at(&mut self, now: Nanos) -> Option<Nanos> {
+        dispatch!(self, m => m.next_room_at(now), router => None)
+    }
+    /// See [`StageModel::extra`].
+    pub fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {
+        dispatch!(self, m => m.extra(now), router => Vec::new())
     }
     /// See [`StageModel::accept`]. Sinks emit at once, to be delivered.
     #[inline]

@@ -42,8 +42,8 @@ impl BatcherStage {
 }
 
 impl StageModel for BatcherStage {
-    fn room(&self) -> u64 {
-        self.capacity.saturating_sub(self.in_system())
+    fn room(&mut self, _now: Nanos, _batch: &Batch) -> (u64, bool) {
+        (self.capacity.saturating_sub(self.in_system()), false)
     }
 
     fn accept(&mut self, ctx: &mut Ctx, mut batch: Batch) {

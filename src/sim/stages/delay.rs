@@ -5,6 +5,7 @@ use crate::sim::batch::Batch;
 use crate::sim::dist::Dist;
 use crate::sim::stage::{Ctx, StageModel};
 use crate::sim::time::round_ns;
+use crate::sim::time::Nanos;
 
 /// A pure delay.
 #[derive(Clone, Debug)]
@@ -32,8 +33,8 @@ impl DelayStage {
 }
 
 impl StageModel for DelayStage {
-    fn room(&self) -> u64 {
-        self.capacity.saturating_sub(self.delaying_records)
+    fn room(&mut self, _now: Nanos, _batch: &Batch) -> (u64, bool) {
+        (self.capacity.saturating_sub(self.delaying_records), false)
     }
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {

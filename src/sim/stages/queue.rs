@@ -119,8 +119,8 @@ impl QueueStage {
 }
 
 impl StageModel for QueueStage {
-    fn room(&self) -> u64 {
-        self.capacity.saturating_sub(self.occupied())
+    fn room(&mut self, _now: Nanos, _batch: &Batch) -> (u64, bool) {
+        (self.capacity.saturating_sub(self.occupied()), false)
     }
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
