@@ -8,6 +8,8 @@
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
 pub mod generic;
+pub mod monitor;
+pub mod stream;
 
 use crate::scenario::error::{suggest, with_suggestion};
 use crate::sim::engine::Routes;
@@ -61,6 +63,8 @@ pub const KINDS: &[KindInfo] = &[
     generic::BATCHER,
     generic::ROUTER,
     generic::SINK,
+    stream::STREAM,
+    monitor::MONITOR,
 ];
 
 /// Looks a kind up by name.
@@ -173,6 +177,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "batcher" => generic::build_batcher(kind, params, env),
         "router" => generic::build_router(kind, params, env),
         "sink" => generic::build_sink(kind, params, env),
+        "stream" => stream::build(kind, params, env),
+        "monitor" => monitor::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }
@@ -185,6 +191,27 @@ pub fn param_links(kind: &str, params: &Params) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+/// Control links (dashed in diagrams) a stage's parameters describe:
+/// (from id, to id). They carry no data and may form loops.
+pub fn control_links(kind: &str, id: &str, params: &Params) -> Vec<(String, String)> {
+    match kind {
+        "monitor" => monitor::control_links(params)
+            .into_iter()
+            .flat_map(|(watch, target)| [(watch, id.to_string()), (id.to_string(), target)])
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Standard metric names an alarm can watch on any stage.
+pub const STANDARD_METRICS: &[&str] = &[
+    "backlog",
+    "throughput_per_s",
+    "throttled_per_s",
+    "dropped_per_s",
+    "utilization",
+];
 
 /// "unknown kind" with a suggestion.
 pub fn unknown_kind(name: &str) -> String {

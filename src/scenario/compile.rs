@@ -484,6 +484,20 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 c.err("source", i, &s.id, Some("spikes"), "factor must be zero or more".into());
             }
         }
+        if s.key_skew.is_some_and(|k| !(k.is_finite() && k >= 0.0)) {
+            c.err("source", i, &s.id, Some("key_skew"), "must be zero or more".into());
+        }
+        if s.hot_key_share
+            .is_some_and(|h| !(h.is_finite() && (0.0..=1.0).contains(&h)))
+        {
+            c.err(
+                "source",
+                i,
+                &s.id,
+                Some("hot_key_share"),
+                "must be between 0 and 1".into(),
+            );
+        }
         if s.key_buckets == Some(0) {
             c.err("source", i, &s.id, Some("key_buckets"), "must be at least 1".into());
         }
@@ -519,6 +533,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             record_bytes,
             aggregate_ns: s.aggregate.map(|a| a.0),
             key_buckets: s.key_buckets.unwrap_or(1).max(1),
+            key_shares: crate::sim::source::key_shares(s.key_buckets.unwrap_or(1), s.key_skew, s.hot_key_share),
             buffer_records: s.buffer.map_or(0, Capacity::records),
             start_ns: s.start.map_or(0, |d| d.0),
             stop_ns: s.stop.map(|d| d.0),
@@ -526,6 +541,99 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             retry: s.retry.as_ref().map(retry_of),
             dead_letter,
         });
+    }
+
+    // Alarms may only watch metrics their stage has.
+    for (i, st) in stages.iter().enumerate() {
+        if let crate::sim::stage::Model::Monitor(m) = &st.model {
+            for a in &m.alarms {
+                let extra = stages[a.watch].model.extra(0);
+                let known: Vec<&str> = crate::models::STANDARD_METRICS
+                    .iter()
+                    .copied()
+                    .chain(extra.iter().map(|(k, _)| *k))
+                    .collect();
+                if !known.contains(&a.metric.as_str()) {
+                    let hint = suggest(&a.metric, known.iter().copied())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    c.err(
+                        "stage",
+                        i,
+                        &st.id,
+                        Some("alarms"),
+                        format!(
+                            "alarm `{}`: stage `{}` has no metric `{}` (it has: {}){hint}",
+                            a.id,
+                            stages[a.watch].id,
+                            a.metric,
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    // The fault timeline.
+    let mut controls = Vec::new();
+    for (i, f) in sc.faults.iter().enumerate() {
+        let fid = format!("fault {i}");
+        let Some(&s) = index.get(f.stage.as_str()) else {
+            let hint = suggest(&f.stage, ids.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            c.errors.push(ScenarioError {
+                path: format!("fault[{i}].stage"),
+                line: line_of_fault(text, i),
+                column: None,
+                message: format!("there is no stage `{}`{hint}", f.stage),
+            });
+            continue;
+        };
+        use crate::sim::stage::Control;
+        let mut bad = |msg: &str| {
+            c.errors.push(ScenarioError {
+                path: format!("fault[{i}]"),
+                line: line_of_fault(text, i),
+                column: None,
+                message: msg.to_string(),
+            });
+        };
+        let (start, end) = match f.action {
+            FaultAction::Stop => (Control::Stop, Some(Control::Resume)),
+            FaultAction::Crash => (Control::Crash(f.worker.unwrap_or(0)), None),
+            FaultAction::Slow => match f.factor {
+                Some(x) if x > 0.0 && x.is_finite() => (Control::Slow(x), Some(Control::Slow(1.0))),
+                _ => {
+                    bad("`slow` needs `factor` > 0 (2.0 = twice as slow)");
+                    continue;
+                }
+            },
+            FaultAction::Scale => match (f.shards, f.factor) {
+                (Some(n), None) if n > 0 => (Control::ScaleTo(n), None),
+                (None, Some(x)) if x > 0.0 && x.is_finite() => (Control::ScaleBy(x), None),
+                _ => {
+                    bad("`scale` needs `shards` (> 0) or `factor` (> 0), not both");
+                    continue;
+                }
+            },
+        };
+        let label = format!("{fid}: {}", start.name());
+        controls.push(crate::sim::engine::TimedControl {
+            at_ns: f.at.0,
+            stage: s,
+            control: start,
+            label,
+        });
+        if let (Some(d), Some(undo)) = (f.duration, end) {
+            controls.push(crate::sim::engine::TimedControl {
+                at_ns: f.at.0 + d.0,
+                stage: s,
+                control: undo,
+                label: format!("{fid}: end ({})", undo.name()),
+            });
+        }
     }
 
     if !c.errors.is_empty() {
@@ -540,5 +648,16 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
         event_budget: sc.event_budget.unwrap_or(DEFAULT_EVENT_BUDGET),
         sources,
         stages,
+        controls,
     })
+}
+
+/// The line of the `i`-th `[[fault]]` table (TOML) or fault object (JSON).
+fn line_of_fault(text: &str, i: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[fault]]"))
+        .nth(i)
+        .map(|(n, _)| n + 1)
+        .or_else(|| super::locate::top_level_line(text, "fault"))
 }

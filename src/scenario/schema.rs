@@ -42,6 +42,40 @@ pub struct Scenario {
     /// Processing stages.
     #[serde(default, rename = "stage")]
     pub stages: Vec<StageSpec>,
+    /// The fault timeline.
+    #[serde(default, rename = "fault", skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
+}
+
+/// A fault: an operational change to a stage at a time, undone after
+/// `duration` when one is given.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub at: Duration,
+    pub stage: String,
+    /// `stop` (consumers or servers stop), `crash` (a stream consumer
+    /// crashes and re-reads from its checkpoint), `slow` (processing times
+    /// multiplied by `factor`), `scale` (to `shards`, or by `factor`).
+    pub action: FaultAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Duration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u32>,
+}
+
+/// Fault actions.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultAction {
+    Stop,
+    Crash,
+    Slow,
+    Scale,
 }
 
 /// How a source spaces its arrivals.
@@ -83,6 +117,12 @@ pub struct SourceSpec {
     /// Key buckets (partition keys) records spread over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_buckets: Option<u32>,
+    /// Zipf exponent of the key distribution (0 = uniform; 1 = classic Zipf).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_skew: Option<f64>,
+    /// Share of all records carried by key 0 (a named hot key), 0 to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_key_share: Option<f64>,
     /// Records buffered while downstream blocks (default 0: drop at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer: Option<Capacity>,

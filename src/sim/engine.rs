@@ -64,6 +64,26 @@ pub struct StageConfig {
     pub rate_limit: Option<TokenBucket>,
 }
 
+/// An operational change at a point in time (a fault, or its end).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedControl {
+    pub at_ns: Nanos,
+    pub stage: usize,
+    pub control: super::stage::Control,
+    /// What the scenario called it (for the log).
+    pub label: String,
+}
+
+/// What happened when a timed control or an alarm acted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlLog {
+    pub at_ns: Nanos,
+    pub stage: String,
+    pub label: String,
+    /// `None` when applied; the reason when the stage refused.
+    pub refused: Option<String>,
+}
+
 /// A complete, validated model ready to run.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -76,6 +96,8 @@ pub struct Config {
     pub event_budget: u64,
     pub sources: Vec<SourceConfig>,
     pub stages: Vec<StageConfig>,
+    /// The fault timeline.
+    pub controls: Vec<TimedControl>,
 }
 
 /// Who holds a batch that is being handed downstream.
@@ -214,6 +236,9 @@ pub struct Simulation {
     batch_pool: Vec<Vec<Batch>>,
     /// Stages touched by the current event, whose levels are set at its end.
     dirty: Vec<u32>,
+    controls: Vec<TimedControl>,
+    /// Faults and alarm actions as they happened.
+    pub control_log: Vec<ControlLog>,
 }
 
 impl Simulation {
@@ -267,7 +292,19 @@ impl Simulation {
             out: Vec::new(),
             batch_pool: Vec::new(),
             dirty: Vec::new(),
+            controls: cfg.controls.clone(),
+            control_log: Vec::new(),
         };
+        for (i, c) in cfg.controls.iter().enumerate() {
+            sim.queue.push(c.at_ns, Ev::Control(i as u32));
+        }
+        for (s, st) in sim.stages.iter().enumerate() {
+            if let Model::Monitor(m) = &st.model {
+                for (a, alarm) in m.alarms.iter().enumerate() {
+                    sim.queue.push(alarm.period_ns, Ev::Stage(s as u32, a as u32));
+                }
+            }
+        }
         let dl: Vec<usize> = cfg
             .stages
             .iter()
@@ -359,6 +396,13 @@ impl Simulation {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Source(i) => self.source_event(i as usize),
+            Ev::Stage(s, payload) if matches!(self.stages[s as usize].model, Model::Monitor(_)) => {
+                self.evaluate_alarm(s as usize, payload as usize)
+            }
+            Ev::Control(i) => {
+                let c = self.controls[i as usize].clone();
+                self.apply_control(c.stage, c.control, c.label);
+            }
             Ev::Stage(s, payload) => {
                 let s = s as usize;
                 let start = self.out.len();
@@ -918,6 +962,131 @@ impl Simulation {
                 self.drain_source_buffer(i as usize);
             }
             Holder::Retry(_) => {}
+        }
+    }
+
+    // ---------------------------------------------------------------- control
+
+    /// Applies an operational change to stage `s` and logs the outcome.
+    fn apply_control(&mut self, s: usize, c: super::stage::Control, label: String) {
+        let start = self.out.len();
+        let result = {
+            let st = &mut self.stages[s];
+            let mut ctx = Ctx {
+                now: self.now,
+                stage: s as u32,
+                rng: &mut st.rng,
+                metrics: &mut st.metrics,
+                events: &mut self.queue,
+                out: &mut self.out,
+            };
+            st.model.control(&mut ctx, c)
+        };
+        self.relevel(s);
+        self.process_outputs(s, start);
+        self.control_log.push(ControlLog {
+            at_ns: self.now,
+            stage: self.stages[s].cfg.id.clone(),
+            label,
+            refused: result.err(),
+        });
+        if !self.stages[s].waiting.is_empty() {
+            self.drain_waiting(s);
+        }
+    }
+
+    /// The current value of a metric of stage `s` for an alarm; rates are
+    /// per second since the alarm's previous sample.
+    fn metric_value(&self, s: usize, metric: &str, last: (u64, u64, u64), period_ns: Nanos) -> (f64, (u64, u64, u64)) {
+        let st = &self.stages[s];
+        let m = &st.metrics;
+        let counts = (m.completed, m.throttled, m.dropped_total());
+        let per_s = |now: u64, before: u64| (now - before.min(now)) as f64 / (period_ns as f64 / 1e9);
+        let v = match metric {
+            "backlog" => self.stage_in_flight(s) as f64,
+            "throughput_per_s" => per_s(counts.0, last.0),
+            "throttled_per_s" => per_s(counts.1, last.1),
+            "dropped_per_s" => per_s(counts.2, last.2),
+            "utilization" => st
+                .model
+                .servers()
+                .map_or(0.0, |c| st.model.busy() as f64 / c.max(1) as f64),
+            other => st
+                .model
+                .extra(self.now)
+                .into_iter()
+                .find(|(k, _)| *k == other)
+                .map_or(0.0, |(_, v)| v),
+        };
+        (v, counts)
+    }
+
+    /// Samples alarm `a` of monitor stage `s`, fires its action when due,
+    /// and schedules the next sample.
+    fn evaluate_alarm(&mut self, s: usize, a: usize) {
+        use crate::models::monitor::AlarmAction;
+        let Model::Monitor(m) = &self.stages[s].model else {
+            return;
+        };
+        let al = m.alarms[a].clone();
+        let (value, counts) = self.metric_value(al.watch, &al.metric, al.last_counts, al.period_ns);
+        let breach = if al.above {
+            value > al.threshold
+        } else {
+            value < al.threshold
+        };
+        let now = self.now;
+        let mut fire = false;
+        if let Model::Monitor(m) = &mut self.stages[s].model {
+            let st = &mut m.alarms[a];
+            st.last_counts = counts;
+            st.breaches = if breach { st.breaches + 1 } else { 0 };
+            if st.breaches >= st.evaluation_periods {
+                let cooled = st.last_fired.is_none_or(|t| now >= t + st.cooldown_ns);
+                if !st.in_alarm || cooled {
+                    fire = true;
+                    st.in_alarm = true;
+                    st.last_fired = Some(now);
+                    st.fired += 1;
+                }
+            } else if !breach {
+                st.in_alarm = false;
+            }
+        }
+        if fire {
+            let label = format!(
+                "alarm {}: {} {} {} ({:.3})",
+                al.id,
+                al.metric,
+                if al.above { ">" } else { "<" },
+                al.threshold,
+                value
+            );
+            match al.action {
+                AlarmAction::Control(c) => self.apply_control(al.target, c, label),
+                AlarmAction::Notify => {
+                    if let Model::Monitor(m) = &mut self.stages[s].model {
+                        m.notifications += 1;
+                    }
+                    self.stages[s].metrics.created += 1;
+                    self.stages[s].held += 1;
+                    let holder = Holder::Stage(s as u32, 0);
+                    let blocked = self.hand_off(holder, al.target, Batch::new(1, 100, now), false);
+                    if blocked > 0 {
+                        *self.blocked_parts.entry(holder).or_insert(0) += blocked;
+                    }
+                    let target = self.stages[al.target].cfg.id.clone();
+                    self.control_log.push(ControlLog {
+                        at_ns: now,
+                        stage: target,
+                        label,
+                        refused: None,
+                    });
+                }
+            }
+        }
+        if now + al.period_ns <= self.duration_ns {
+            self.queue.push(now + al.period_ns, Ev::Stage(s as u32, a as u32));
         }
     }
 

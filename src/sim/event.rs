@@ -18,6 +18,8 @@ pub enum Ev {
     Retry(u32),
     /// Stage `0` may have room again (token bucket refilled): retry waiters.
     Wake(u32),
+    /// Apply operational change `0` of the fault timeline.
+    Control(u32),
     /// Take a time-series sample.
     Sample,
     /// End of the warm-up period: statistics restart.
@@ -35,6 +37,7 @@ impl Ev {
             Ev::Wake(s) => (3, s, 0),
             Ev::Sample => (4, 0, 0),
             Ev::Warmup => (5, 0, 0),
+            Ev::Control(i) => (6, i, 0),
         };
         debug_assert!(a < (1 << 28));
         (tag << 60) | ((a as u64) << 32) | b as u64
@@ -50,7 +53,8 @@ impl Ev {
             2 => Ev::Retry(a),
             3 => Ev::Wake(a),
             4 => Ev::Sample,
-            _ => Ev::Warmup,
+            5 => Ev::Warmup,
+            _ => Ev::Control(a),
         }
     }
 }

@@ -33,11 +33,14 @@ pub enum DropReason {
 
 impl DropReason {
     /// All reasons, in report order.
-    pub const ALL: [DropReason; 4] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::Full,
         DropReason::Throttled,
         DropReason::DeadLetter,
         DropReason::SourceBuffer,
+        DropReason::Expired,
+        DropReason::Late,
+        DropReason::Failed,
     ];
 
     /// The name used in reports and JSON.

@@ -82,8 +82,11 @@ pub struct SourceConfig {
     pub record_bytes: Dist,
     /// Emit aggregated batches on this interval instead of single records.
     pub aggregate_ns: Option<Nanos>,
-    /// Key buckets (shards) records are spread over uniformly.
+    /// Key buckets (partition keys) records are spread over.
     pub key_buckets: u32,
+    /// Share of each key bucket (sums to 1); `None` = uniform. Built from a
+    /// Zipf skew or a hot-key share, so that hot shards appear downstream.
+    pub key_shares: Option<Vec<f64>>,
     /// Records the source buffers while downstream blocks it.
     pub buffer_records: u64,
     pub start_ns: Nanos,
@@ -166,6 +169,30 @@ impl SourceConfig {
     pub fn is_aggregated(&self) -> bool {
         self.aggregate_ns.is_some()
     }
+}
+
+/// Key shares for `n` keys: Zipf with exponent `skew` (share of key k is
+/// proportional to 1/(k+1)^skew), with key 0 then forced to `hot` of the
+/// total if given (the rest keep their relative Zipf or uniform weights).
+pub fn key_shares(n: u32, skew: Option<f64>, hot: Option<f64>) -> Option<Vec<f64>> {
+    if skew.is_none() && hot.is_none() {
+        return None;
+    }
+    let n = n.max(1) as usize;
+    let mut w: Vec<f64> = (0..n)
+        .map(|k| libm::pow(k as f64 + 1.0, -skew.unwrap_or(0.0)))
+        .collect();
+    let total: f64 = w.iter().sum();
+    w.iter_mut().for_each(|x| *x /= total);
+    if let Some(h) = hot {
+        if n == 1 {
+            return Some(vec![1.0]);
+        }
+        let rest: f64 = w[1..].iter().sum();
+        w[0] = h;
+        w[1..].iter_mut().for_each(|x| *x *= (1.0 - h) / rest);
+    }
+    Some(w)
 }
 
 /// A source's running state.
@@ -270,10 +297,22 @@ impl SourceState {
             _ => match cfg.aggregate_ns {
                 None => {
                     let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
-                    let key = if cfg.key_buckets > 1 {
-                        self.rng.below(cfg.key_buckets as u64) as u32
-                    } else {
-                        0
+                    let key = match &cfg.key_shares {
+                        Some(shares) => {
+                            // Inverse CDF over the shares (few keys: a linear scan is fine).
+                            let mut u = self.rng.uniform();
+                            let mut k = shares.len() - 1;
+                            for (i, &p) in shares.iter().enumerate() {
+                                if u < p {
+                                    k = i;
+                                    break;
+                                }
+                                u -= p;
+                            }
+                            k as u32
+                        }
+                        None if cfg.key_buckets > 1 => self.rng.below(cfg.key_buckets as u64) as u32,
+                        None => 0,
                     };
                     self.push(out, 1, bytes, now, 0);
                     if let Some(b) = out.last_mut() {
@@ -287,14 +326,15 @@ impl SourceState {
                     let k = cfg.key_buckets.max(1);
                     let mut left = remaining;
                     for key in 0..k {
+                        let share = cfg.key_shares.as_ref().map_or(1.0 / k as f64, |s| s[key as usize]);
                         let count = match cfg.arrivals {
                             Arrivals::Constant => {
-                                let exact = lambda / k as f64 + self.carry;
+                                let exact = lambda * share + self.carry;
                                 let c = exact.floor();
                                 self.carry = exact - c;
                                 c as u64
                             }
-                            _ => self.rng.poisson(lambda / k as f64),
+                            _ => self.rng.poisson(lambda * share),
                         }
                         .min(left);
                         left -= count;
@@ -343,6 +383,7 @@ mod tests {
             record_bytes: Dist::Deterministic { value: 100.0 },
             aggregate_ns: None,
             key_buckets: 1,
+            key_shares: None,
             buffer_records: 0,
             start_ns: 0,
             stop_ns: None,
@@ -391,6 +432,18 @@ mod tests {
         // Expected 72,000 and 18,000; 3 standard deviations is under 1 % and 2.2 %.
         assert!((first_hour as f64 / 72_000.0 - 1.0).abs() < 0.01, "{first_hour}");
         assert!((second_hour as f64 / 18_000.0 - 1.0).abs() < 0.023, "{second_hour}");
+    }
+
+    #[test]
+    fn zipf_and_hot_key_shares_sum_to_one_and_favour_key_zero() {
+        let z = key_shares(10, Some(1.0), None).unwrap();
+        assert!((z.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // Harmonic number H_10 = 2.928968: key 0 has 1/H_10 of the load.
+        assert!((z[0] - 1.0 / 2.928_968_25).abs() < 1e-6, "{}", z[0]);
+        let h = key_shares(5, None, Some(0.6)).unwrap();
+        assert_eq!(h[0], 0.6);
+        assert!(h[1..].iter().all(|&x| (x - 0.1).abs() < 1e-12));
+        assert!(key_shares(5, None, None).is_none());
     }
 
     #[test]

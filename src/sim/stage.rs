@@ -73,6 +73,37 @@ impl Ctx<'_> {
     }
 }
 
+/// An operational change applied to a stage by a fault on the timeline or
+/// by an alarm's action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Control {
+    /// Stop processing (consumers stop reading, servers stop starting work).
+    Stop,
+    /// Undo `Stop`.
+    Resume,
+    /// Crash worker `n` (streams: re-read from the last checkpoint).
+    Crash(u32),
+    /// Multiply processing times by this factor (1.0 restores).
+    Slow(f64),
+    /// Resize to this many shards / servers.
+    ScaleTo(u32),
+    /// Resize by this factor (rounded, at least 1).
+    ScaleBy(f64),
+}
+
+impl Control {
+    /// The name used in scenario files and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Control::Stop => "stop",
+            Control::Resume => "resume",
+            Control::Crash(_) => "crash",
+            Control::Slow(_) => "slow",
+            Control::ScaleTo(_) | Control::ScaleBy(_) => "scale",
+        }
+    }
+}
+
 /// The behaviour of one kind of stage.
 pub trait StageModel {
     /// How many records of `batch` the stage can accept at `now`
@@ -89,6 +120,10 @@ pub trait StageModel {
     /// the name), in a fixed order.
     fn extra(&self, _now: Nanos) -> Vec<(&'static str, f64)> {
         Vec::new()
+    }
+    /// Applies an operational change; `Err` says why this kind cannot.
+    fn control(&mut self, _ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        Err(format!("`{}` does not apply to this kind of stage", c.name()))
     }
     /// Takes `batch`, which fits the room.
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch);
@@ -113,6 +148,10 @@ pub enum Model {
     Queue(QueueStage),
     /// Pure delay: every batch waits its own delay, no queueing.
     Delay(DelayStage),
+    /// A sharded stream and its consumers (Kinesis, Kafka, Pub/Sub).
+    Stream(Box<crate::models::stream::StreamStage>),
+    /// Alarms over other stages (evaluated by the engine).
+    Monitor(crate::models::monitor::MonitorStage),
     /// Accumulates records into larger batches by size or time.
     Batcher(BatcherStage),
     /// Zero-time splitter; resolved by the engine, never holds records.
@@ -126,6 +165,8 @@ macro_rules! dispatch {
         match $self {
             Model::Queue($m) => $e,
             Model::Delay($m) => $e,
+            Model::Stream($m) => $e,
+            Model::Monitor($m) => $e,
             Model::Batcher($m) => $e,
             Model::Router | Model::Sink => $r,
         }
@@ -141,6 +182,10 @@ impl Model {
     /// See [`StageModel::next_room_at`].
     pub fn next_room_at(&mut self, now: Nanos) -> Option<Nanos> {
         dispatch!(self, m => m.next_room_at(now), router => None)
+    }
+    /// See [`StageModel::control`].
+    pub fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        dispatch!(self, m => m.control(ctx, c), router => Err(format!("`{}` does not apply to a router or sink", c.name())))
     }
     /// See [`StageModel::extra`].
     pub fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {

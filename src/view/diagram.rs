@@ -83,6 +83,15 @@ pub fn layout(sc: &Scenario) -> Diagram {
             links.push((a, b, true));
         }
     }
+    // Control links (monitors) are dashed and do not set columns: they may loop.
+    let mut control: Vec<(usize, usize)> = Vec::new();
+    for s in &sc.stages {
+        for (from, to) in crate::models::control_links(&s.kind, &s.id, &s.params) {
+            if let (Some(a), Some(b)) = (idx(&from), idx(&to)) {
+                control.push((a, b));
+            }
+        }
+    }
     // Longest-path columns (the graph is a DAG once validated; cap the
     // iterations anyway so a cycle cannot hang the layout).
     let n = ids.len();
@@ -97,6 +106,12 @@ pub fn layout(sc: &Scenario) -> Diagram {
         }
         if !changed {
             break;
+        }
+    }
+    // A monitor sits one column after what it watches.
+    for &(a, b) in &control {
+        if ids[b].2 == "monitor" && col[b] <= col[a] {
+            col[b] = col[a] + 1;
         }
     }
     let columns = col.iter().copied().max().map_or(0, |m| m + 1);
@@ -124,6 +139,10 @@ pub fn layout(sc: &Scenario) -> Diagram {
         nd.y += (full_h - h) / 2.0;
     }
     let edges = links
+        .iter()
+        .map(|&(a, b, dashed)| (a, b, dashed))
+        .chain(control.iter().map(|&(a, b)| (a, b, true)))
+        .collect::<Vec<_>>()
         .iter()
         .map(|&(a, b, dashed)| {
             let (na, nb) = (&nodes[a], &nodes[b]);

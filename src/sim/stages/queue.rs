@@ -53,6 +53,10 @@ pub struct QueueStage {
     queued_records: u64,
     serving_records: u64,
     busy: u64,
+    /// Service-time multiplier (a slowdown fault); 1 = normal.
+    slow: f64,
+    /// Stopped: no new service starts.
+    stopped: bool,
 }
 
 impl QueueStage {
@@ -69,6 +73,8 @@ impl QueueStage {
             queued_records: 0,
             serving_records: 0,
             busy: 0,
+            slow: 1.0,
+            stopped: false,
         }
     }
 
@@ -96,6 +102,11 @@ impl QueueStage {
     fn start(&mut self, ctx: &mut Ctx, slot: u32, batch: Batch) {
         ctx.record_wait(ctx.now - batch.stage_arrival, batch.count);
         let t = self.service.draw(&batch, ctx.rng);
+        let t = if self.slow == 1.0 {
+            t
+        } else {
+            crate::sim::time::round_ns(t as f64 * self.slow)
+        };
         let i = slot as usize;
         if i >= self.slots.len() {
             self.slots.resize(
@@ -124,7 +135,7 @@ impl StageModel for QueueStage {
     }
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
-        if self.queue.is_empty() {
+        if self.queue.is_empty() && !self.stopped {
             if let Some(slot) = self.take_slot() {
                 self.start(ctx, slot, batch);
                 return;
@@ -145,6 +156,10 @@ impl StageModel for QueueStage {
     fn release(&mut self, ctx: &mut Ctx, slot: u32) {
         self.busy -= 1;
         self.slots[slot as usize].used = false;
+        if self.stopped {
+            self.free.push(slot);
+            return;
+        }
         if let Some(next) = self.queue.pop_front() {
             self.queued_records -= next.count;
             self.start(ctx, slot, next);
@@ -164,5 +179,27 @@ impl StageModel for QueueStage {
     }
     fn servers(&self) -> Option<u64> {
         self.servers.map(|s| s as u64)
+    }
+
+    fn control(&mut self, ctx: &mut Ctx, c: crate::sim::stage::Control) -> Result<(), String> {
+        use crate::sim::stage::Control;
+        match c {
+            Control::Slow(f) if f > 0.0 && f.is_finite() => self.slow = f,
+            Control::Slow(_) => return Err("slow factor must be more than zero".into()),
+            Control::Stop => self.stopped = true,
+            Control::Resume => {
+                self.stopped = false;
+                while !self.queue.is_empty() {
+                    let Some(slot) = self.take_slot() else { break };
+                    let next = self.queue.pop_front().expect("non-empty");
+                    self.queued_records -= next.count;
+                    self.start(ctx, slot, next);
+                }
+            }
+            Control::ScaleTo(_) | Control::ScaleBy(_) | Control::Crash(_) => {
+                return Err(format!("`{}` does not apply to a queue", c.name()))
+            }
+        }
+        Ok(())
     }
 }

@@ -1,0 +1,348 @@
+//! The `stream` kind against its published behaviour (Kinesis limits,
+//! retention, checkpoints, resharding by alarm, Pub/Sub redelivery).
+
+use pipelab::report::RunReport;
+use pipelab::run::{self, Overrides};
+use pipelab::scenario::{self, Format};
+
+fn run(text: &str) -> RunReport {
+    let r = run::run_text(text, Format::Toml, &Overrides::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .1;
+    assert!(r.conservation.holds, "conservation: {:?}", r.conservation);
+    r
+}
+
+fn extra(r: &RunReport, stage: &str, key: &str) -> f64 {
+    r.stages[stage].extra[key]
+}
+
+/// `rate` records/s of `size` each over `keys` partition keys into a
+/// Kinesis stream of `shards`; refused records are dropped at the producer.
+fn kinesis(rate: u32, size: &str, keys: u32, shards: u32, key_extra: &str) -> String {
+    format!(
+        r#"
+name = "kinesis limits"
+seed = 4
+duration = "300s"
+
+[[source]]
+id = "producer"
+arrivals = "poisson"
+rate = "{rate}/s"
+record_size = "{size}"
+key_buckets = {keys}
+{key_extra}
+to = "stream"
+
+[[stage]]
+id = "stream"
+kind = "stream"
+shards = {shards}
+on_full = "reject"
+"#
+    )
+}
+
+#[test]
+fn n_shards_accept_at_most_n_thousand_records_per_second() {
+    // 6,000 records/s offered to 4 shards: at most 4 × 1,000/s (plus one
+    // second of burst per shard) get in; the rest is throttled.
+    let r = run(&kinesis(6000, "100 B", 256, 4, ""));
+    let s = &r.stages["stream"];
+    let limit = 4.0 * 1000.0 * 301.0;
+    assert!(s.arrived as f64 <= limit, "{} accepted", s.arrived);
+    assert!(s.arrived as f64 > 0.97 * 4.0 * 1000.0 * 300.0, "{} accepted", s.arrived);
+    assert!(s.throttled > 500_000, "{} throttled", s.throttled);
+    assert_eq!(
+        r.sources["producer"].dropped_by_reason["throttled"],
+        r.sources["producer"].dropped
+    );
+}
+
+#[test]
+fn n_shards_accept_at_most_n_mebibytes_per_second() {
+    // 800 records/s of 20 KB = 16 MB/s offered to 4 shards of 1 MiB/s: the
+    // byte limit binds (about 4 × 1,048,576 / 20,000 = 210 records/s).
+    let r = run(&kinesis(800, "20 KB", 256, 4, ""));
+    let s = &r.stages["stream"];
+    let per_s = s.arrived as f64 / 300.0;
+    assert!(per_s <= 4.0 * 1_048_576.0 / 20_000.0 * 301.0 / 300.0, "{per_s}/s");
+    assert!(per_s > 0.95 * 4.0 * 1_048_576.0 / 20_000.0, "{per_s}/s");
+}
+
+#[test]
+fn a_skewed_key_makes_one_shard_throttle_under_the_aggregate_limit() {
+    // 3,000 records/s is under 4 shards × 1,000/s, so uniform keys pass;
+    // with half of all records on one key, that key's shard gets >= 1,500/s.
+    let uniform = run(&kinesis(3000, "100 B", 256, 4, ""));
+    assert!(
+        uniform.stages["stream"].throttled < 1000,
+        "uniform throttled {}",
+        uniform.stages["stream"].throttled
+    );
+    let hot = run(&kinesis(3000, "100 B", 256, 4, "hot_key_share = 0.5"));
+    let s = &hot.stages["stream"];
+    assert!(s.throttled > 100_000, "hot throttled {}", s.throttled);
+    assert!(extra(&hot, "stream", "hot_shard_throttled_share") > 0.9);
+    // Zipf skew does the same in a milder way.
+    let zipf = run(&kinesis(3000, "100 B", 16, 4, "key_skew = 1.2"));
+    assert!(
+        zipf.stages["stream"].throttled > 10_000,
+        "zipf throttled {}",
+        zipf.stages["stream"].throttled
+    );
+}
+
+/// A constant 100 records/s; consumers stopped from t = 0 for `stop_s`,
+/// retention `ret_s`: every record that arrived at or before
+/// stop - retention expires unread; the rest are read after the restart.
+fn outage(stop_s: &str, ret_s: &str) -> String {
+    format!(
+        r#"
+name = "outage"
+duration = "2000s"
+
+[[source]]
+id = "producer"
+arrivals = "constant"
+rate = "100/s"
+key_buckets = 4
+to = "stream"
+
+[[stage]]
+id = "stream"
+kind = "stream"
+shards = 2
+retention = "{ret_s}"
+on_full = "reject"
+
+[[fault]]
+at = "0s"
+stage = "stream"
+action = "stop"
+duration = "{stop_s}"
+"#
+    )
+}
+
+#[test]
+fn retention_shorter_than_an_outage_loses_exactly_the_expired_records() {
+    // Arrivals at 10 ms, 20 ms, …; outage 900.005 s, retention 600 s:
+    // arrivals at t <= 300.005 s expire, that is 30,000 records.
+    let r = run(&outage("900.005s", "600s"));
+    let s = &r.stages["stream"];
+    assert_eq!(
+        s.dropped_by_reason.get("expired"),
+        Some(&30_000),
+        "{:?}",
+        s.dropped_by_reason
+    );
+    // A longer retention than the outage loses nothing.
+    let r = run(&outage("900.005s", "1000s"));
+    assert_eq!(r.stages["stream"].dropped, 0);
+    assert!(extra(&r, "stream", "iterator_age_s_max") > 899.0);
+}
+
+fn crash_at(at: &str) -> String {
+    format!(
+        r#"
+name = "crash"
+duration = "3h"
+
+[[source]]
+id = "producer"
+arrivals = "constant"
+rate = "100/s"
+key_buckets = 8
+to = "stream"
+
+[[stage]]
+id = "stream"
+kind = "stream"
+shards = 2
+consumers = 2
+checkpoint_interval = "60s"
+poll_interval = "200ms"
+on_full = "reject"
+to = "out"
+
+[[stage]]
+id = "out"
+kind = "sink"
+
+[[fault]]
+at = "{at}"
+stage = "stream"
+action = "crash"
+worker = 1
+"#
+    )
+}
+
+#[test]
+fn a_consumer_crash_duplicates_the_records_since_its_last_checkpoint() {
+    // Worker 1 holds shard 1 (about 50 records/s). Crashing 30 s after a
+    // checkpoint re-reads about 30 s × 50/s = 1,500 records; 45 s after,
+    // about 2,250; exactly at a checkpoint, none.
+    for (at, secs) in [("6030s", 30.0), ("6045s", 45.0)] {
+        let r = run(&crash_at(at));
+        let created = r.stages["stream"].created as f64;
+        // Within a poll interval's worth of reads (200 ms × 50/s) and the
+        // shard split of 8 keys over 2 shards.
+        assert!(
+            (created - secs * 50.0).abs() <= 0.2 * secs * 50.0,
+            "{at}: {created} duplicates, want ≈ {}",
+            secs * 50.0
+        );
+        // The duplicates are delivered downstream on top of the originals.
+        assert!(r.end_to_end.delivered > r.sources["producer"].arrived - 1000);
+        assert_eq!(
+            r.conservation.generated,
+            r.sources["producer"].arrived + r.stages["stream"].created
+        );
+    }
+    let r = run(&crash_at("6000s"));
+    assert_eq!(
+        r.stages["stream"].created, 0,
+        "a crash on a checkpoint re-reads nothing"
+    );
+}
+
+fn lagging(with_alarm: bool) -> String {
+    let alarm = if with_alarm {
+        r#"
+[[stage]]
+id = "cloudwatch"
+kind = "monitor"
+alarms = [{ id = "lag", watch = "stream", metric = "iterator_age_s", above = 60, period = "60s", evaluation_periods = 2, cooldown = "10min", action = { stage = "stream", scale_by = 2.0 } }]
+"#
+    } else {
+        ""
+    };
+    format!(
+        r#"
+name = "lag"
+duration = "3h"
+seed = 3
+
+[[source]]
+id = "producer"
+arrivals = "poisson"
+rate = "200/s"
+record_size = "8 KB"
+key_buckets = 64
+to = "stream"
+retry = {{ max = 8, base = "100ms", cap = "5s" }}
+
+[[stage]]
+id = "stream"
+kind = "stream"
+shards = 2
+other_consumer_apps = 2   # three apps share each shard's 2 MiB/s of reads
+on_full = "reject"
+{alarm}
+"#
+    )
+}
+
+#[test]
+fn an_alarm_on_iterator_age_adds_shards_and_brings_the_lag_back_down() {
+    // 200 × 8 KB = 1.6 MB/s over 2 shards: 0.8 MB/s written per shard but
+    // only 2 MiB/s ÷ 3 apps = 0.7 MB/s read per shard, so lag grows
+    // without bound. Doubling to 4 shards halves writes per shard (0.4 MB/s)
+    // and doubles read capacity, so the backlog drains.
+    let without = run(&lagging(false));
+    assert!(
+        extra(&without, "stream", "iterator_age_s") > 600.0,
+        "{}",
+        extra(&without, "stream", "iterator_age_s")
+    );
+    let with = run(&lagging(true));
+    assert!(extra(&with, "stream", "reshards") >= 1.0);
+    assert!(extra(&with, "stream", "shards") >= 4.0);
+    assert!(
+        extra(&with, "stream", "iterator_age_s") < 30.0,
+        "{}",
+        extra(&with, "stream", "iterator_age_s")
+    );
+    assert!(extra(&with, "cloudwatch", "alarms_fired") >= 1.0);
+}
+
+#[test]
+fn pubsub_redelivers_messages_processed_past_the_ack_deadline() {
+    let text = |deadline: &str| {
+        format!(
+            r#"
+name = "pubsub"
+duration = "600s"
+
+[[source]]
+id = "publisher"
+arrivals = "poisson"
+rate = "20/s"
+to = "topic"
+
+[[stage]]
+id = "topic"
+kind = "stream"
+flavour = "pubsub"
+ack_deadline = "{deadline}"
+process = {{ dist = "exponential", mean = "200ms" }}
+poll_interval = "100ms"
+"#
+        )
+    };
+    let tight = run(&text("1s"));
+    let loose = run(&text("600s"));
+    assert!(
+        tight.stages["topic"].created > 0,
+        "late acks are redelivered as duplicates"
+    );
+    assert_eq!(loose.stages["topic"].created, 0);
+    assert_eq!(
+        tight.stages["topic"].throttled, 0,
+        "Pub/Sub has no per-shard write limit"
+    );
+}
+
+#[test]
+fn kafka_partitions_share_broker_throughput() {
+    // 3 brokers × 10 MB/s over 6 partitions = 5 MB/s per partition; one hot
+    // key at 8 MB/s throttles its partition.
+    let text = r#"
+name = "kafka"
+duration = "120s"
+
+[[source]]
+id = "app"
+arrivals = "poisson"
+rate = "1000/s"
+record_size = "8 KB"
+key_buckets = 1
+to = "log"
+
+[[stage]]
+id = "log"
+kind = "stream"
+flavour = "kafka"
+partitions = 6
+brokers = 3
+broker_throughput = "10 MB/s"
+on_full = "reject"
+"#;
+    let r = run(text);
+    let per_s = r.stages["log"].arrived as f64 / 120.0;
+    assert!(per_s < 5e6 / 8000.0 * 1.02 && per_s > 5e6 / 8000.0 * 0.95, "{per_s}/s");
+}
+
+#[test]
+fn bad_stream_parameters_are_located() {
+    let text = kinesis(100, "1 KB", 4, 4, "").replace("shards = 4", "shardz = 4");
+    let e = scenario::load(&text, Format::Toml).unwrap_err().0.remove(0);
+    assert!(e.message.contains("did you mean `shards`"), "{e}");
+    assert_eq!(e.line, Some(18), "{e}");
+    let text = kinesis(100, "1 KB", 4, 4, "").replace("shards = 4", "shards = 0");
+    let e = scenario::load(&text, Format::Toml).unwrap_err().0.remove(0);
+    assert!(e.message.contains("1 to 20,000"), "{e}");
+}
