@@ -7,7 +7,9 @@
 //! Adding a kind: write its file with a `Params` type, a `KIND` info and a
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
+pub mod function;
 pub mod generic;
+pub mod object_store;
 
 use crate::scenario::error::{suggest, with_suggestion};
 use crate::sim::engine::Routes;
@@ -61,6 +63,8 @@ pub const KINDS: &[KindInfo] = &[
     generic::BATCHER,
     generic::ROUTER,
     generic::SINK,
+    function::FUNCTION,
+    object_store::OBJECT_STORE,
 ];
 
 /// Looks a kind up by name.
@@ -173,6 +177,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "batcher" => generic::build_batcher(kind, params, env),
         "router" => generic::build_router(kind, params, env),
         "sink" => generic::build_sink(kind, params, env),
+        "function" => function::build(kind, params, env),
+        "object_store" => object_store::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

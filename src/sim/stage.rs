@@ -115,6 +115,10 @@ pub enum Model {
     Delay(DelayStage),
     /// Accumulates records into larger batches by size or time.
     Batcher(BatcherStage),
+    /// Serverless function: concurrency limit, cold starts, GB-seconds.
+    Function(crate::models::function::FunctionStage),
+    /// Object store: per-prefix request-rate limits, storage over time.
+    ObjectStore(crate::models::object_store::ObjectStoreStage),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -127,6 +131,8 @@ macro_rules! dispatch {
             Model::Queue($m) => $e,
             Model::Delay($m) => $e,
             Model::Batcher($m) => $e,
+            Model::Function($m) => $e,
+            Model::ObjectStore($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
