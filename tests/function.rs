@@ -107,7 +107,11 @@ cold_start = "0ms""#,
     assert_eq!(at_limit.stages["out"].arrived, f.completed);
     // Concurrency in use never exceeds the limit, and overload keeps it full.
     assert_eq!(extra(f, "max_concurrent_invocations"), 5.0);
-    assert!(f.mean_busy_servers <= 5.0 && f.mean_busy_servers > 4.8, "{}", f.mean_busy_servers);
+    assert!(
+        f.mean_busy_servers <= 5.0 && f.mean_busy_servers > 4.8,
+        "{}",
+        f.mean_busy_servers
+    );
     assert!(f.utilization <= 1.0);
     // Throughput is capped at 5 / 0.1 s = 50 invocations/s.
     assert!(f.throughput_per_s <= 50.0 + 1e-9, "{}", f.throughput_per_s);
@@ -125,7 +129,11 @@ cold_start = "0ms""#,
     assert_eq!(roomy.end_to_end.dead_lettered, 0);
     assert!(extra(f, "max_concurrent_invocations") <= 100.0);
     // Little's law for an infinite-server station: busy = λ × 0.1 s = 20.
-    assert!((f.mean_busy_servers / 20.0 - 1.0).abs() < 0.03, "{}", f.mean_busy_servers);
+    assert!(
+        (f.mean_busy_servers / 20.0 - 1.0).abs() < 0.03,
+        "{}",
+        f.mean_busy_servers
+    );
 }
 
 /// Two deterministic bursts (100 records/s for 10 s, 100 ms each, 200 ms

@@ -220,7 +220,12 @@ impl Storage {
     /// Integrates up to `now`, moving each cohort (written at, bytes) whose
     /// age reaches `age` at its exact transition time. Returns how many
     /// cohorts (from the front) moved.
-    fn advance<'a>(&mut self, now: Nanos, age: Option<Nanos>, cohorts: impl Iterator<Item = &'a (Nanos, u64)>) -> usize {
+    fn advance<'a>(
+        &mut self,
+        now: Nanos,
+        age: Option<Nanos>,
+        cohorts: impl Iterator<Item = &'a (Nanos, u64)>,
+    ) -> usize {
         let mut moved = 0;
         if let Some(age) = age {
             for &(written, bytes) in cohorts {
@@ -455,7 +460,11 @@ mod tests {
         assert_eq!(packed.room(0, &Batch::new(15, 0, 0)), (15, true), "4 objects, 4 tokens");
         packed.prefixes[0].take(0, 1);
         assert_eq!(packed.room(0, &Batch::new(15, 0, 0)), (0, true), "4 objects, 3 tokens");
-        assert_eq!(packed.room(0, &Batch::new(2, 0, 0)), (2, true), "2 records are 2 objects");
+        assert_eq!(
+            packed.room(0, &Batch::new(2, 0, 0)),
+            (2, true),
+            "2 records are 2 objects"
+        );
         // Needs 4 tokens with 3 left: one more in 100 ms.
         packed.room(0, &Batch::new(15, 0, 0));
         assert_eq!(packed.next_room_at(0), Some(100_000_000));
