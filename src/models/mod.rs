@@ -7,8 +7,10 @@
 //! Adding a kind: write its file with a `Params` type, a `KIND` info and a
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
+pub mod function;
 pub mod generic;
 pub mod monitor;
+pub mod object_store;
 pub mod stream;
 
 use crate::scenario::error::{suggest, with_suggestion};
@@ -65,6 +67,8 @@ pub const KINDS: &[KindInfo] = &[
     generic::SINK,
     stream::STREAM,
     monitor::MONITOR,
+    function::FUNCTION,
+    object_store::OBJECT_STORE,
 ];
 
 /// Looks a kind up by name.
@@ -179,6 +183,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "sink" => generic::build_sink(kind, params, env),
         "stream" => stream::build(kind, params, env),
         "monitor" => monitor::build(kind, params, env),
+        "function" => function::build(kind, params, env),
+        "object_store" => object_store::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

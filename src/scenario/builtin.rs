@@ -23,6 +23,7 @@ builtins![
     "mm1k-blocking",
     "backpressure-tandem",
     "throttle-retry",
+    "lambda-burst",
     "day-500m-pipeline"
 ];
 

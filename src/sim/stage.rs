@@ -154,6 +154,10 @@ pub enum Model {
     Monitor(crate::models::monitor::MonitorStage),
     /// Accumulates records into larger batches by size or time.
     Batcher(BatcherStage),
+    /// Serverless function: concurrency limit, cold starts, GB-seconds.
+    Function(crate::models::function::FunctionStage),
+    /// Object store: per-prefix request-rate limits, storage over time.
+    ObjectStore(crate::models::object_store::ObjectStoreStage),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -168,6 +172,8 @@ macro_rules! dispatch {
             Model::Stream($m) => $e,
             Model::Monitor($m) => $e,
             Model::Batcher($m) => $e,
+            Model::Function($m) => $e,
+            Model::ObjectStore($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };

@@ -54,12 +54,24 @@ impl TokenBucket {
 
     /// Nanoseconds until at least one whole token is available.
     pub fn time_until_one(&mut self, now: Nanos) -> Nanos {
+        self.time_until(now, 1)
+    }
+
+    /// Nanoseconds until at least `n` whole tokens are available (`n` is
+    /// capped at the burst, the most the bucket can ever hold).
+    pub fn time_until(&mut self, now: Nanos, n: u64) -> Nanos {
         self.refill(now);
-        if self.level_pico >= PICO {
+        let want = n.min(self.burst) as u128 * PICO;
+        if self.level_pico >= want {
             return 0;
         }
-        let missing = PICO - self.level_pico;
+        let missing = want - self.level_pico;
         missing.div_ceil(self.rate_mrps as u128) as Nanos
+    }
+
+    /// Bucket size in records.
+    pub fn burst(&self) -> u64 {
+        self.burst
     }
 }
 
