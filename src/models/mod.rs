@@ -8,6 +8,8 @@
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
 pub mod generic;
+pub mod link;
+pub mod transfer;
 
 use crate::scenario::error::{suggest, with_suggestion};
 use crate::sim::engine::Routes;
@@ -61,6 +63,8 @@ pub const KINDS: &[KindInfo] = &[
     generic::BATCHER,
     generic::ROUTER,
     generic::SINK,
+    transfer::TRANSFER,
+    link::LINK,
 ];
 
 /// Looks a kind up by name.
@@ -173,6 +177,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "batcher" => generic::build_batcher(kind, params, env),
         "router" => generic::build_router(kind, params, env),
         "sink" => generic::build_sink(kind, params, env),
+        "transfer" => transfer::build(kind, params, env),
+        "link" => link::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

@@ -115,6 +115,10 @@ pub enum Model {
     Delay(DelayStage),
     /// Accumulates records into larger batches by size or time.
     Batcher(BatcherStage),
+    /// Bulk migration on shipped devices (Snowball, Transfer Appliance).
+    Transfer(crate::models::transfer::TransferStage),
+    /// A network link: FIFO transmission at a bandwidth, then latency.
+    Link(crate::models::link::LinkStage),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -127,6 +131,8 @@ macro_rules! dispatch {
             Model::Queue($m) => $e,
             Model::Delay($m) => $e,
             Model::Batcher($m) => $e,
+            Model::Transfer($m) => $e,
+            Model::Link($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
