@@ -283,3 +283,29 @@ impl StageModel for LinkStage {
         Some(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::harness::{chunks, extra, run};
+
+    /// 1 Gbps (125 MB/s) at a 0.8 ceiling sends 10^8 bytes/s: a 1 GB batch
+    /// takes 10 s on the wire, then 50 ms to arrive.
+    fn link() -> Model {
+        Model::Link(LinkStage::new(125e6, 0.8, 50_000_000, u64::MAX))
+    }
+
+    #[test]
+    fn batches_are_sent_in_turn_and_latency_does_not_occupy_the_link() {
+        let mut m = link();
+        let out = run(&mut m, &chunks(10, 1_000_000_000), 1);
+        let times: Vec<u64> = out.landed.iter().map(|(t, _)| *t).collect();
+        let want: Vec<u64> = (1..=10).map(|k| k * 10_000_000_000 + 50_000_000).collect();
+        assert_eq!(times, want);
+        assert_eq!(extra(&m, "bytes_carried"), 1e10);
+        assert_eq!(extra(&m, "transfer_time_s"), 100.05);
+        assert_eq!(m.in_system(), 0);
+        // All but the first batch waited for the link.
+        assert_eq!(out.metrics.measured_waited, 9);
+    }
+}

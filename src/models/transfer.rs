@@ -657,3 +657,157 @@ impl StageModel for TransferStage {
         Some(self.cfg.devices as u64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::harness::{chunks, extra, run};
+
+    const TB: u64 = 1_000_000_000_000;
+
+    /// 10 TB devices, 100 MB/s copy (10^5 s to fill), 200 MB/s ingest
+    /// (5·10^4 s to empty), one day (86,400 s) each way.
+    fn cfg(devices: u32, mode: Mode) -> TransferConfig {
+        TransferConfig {
+            capacity_bytes: 10 * TB,
+            copy_rate: 100e6,
+            ingest_rate: 200e6,
+            ship_ns: 86_400 * 1_000_000_000,
+            return_ns: 86_400 * 1_000_000_000,
+            devices,
+            wave_size: 1,
+            mode,
+            corruption_rate: 0.0,
+            resend: Resend::Batch,
+            fill_window_ns: 0,
+        }
+    }
+
+    fn migrate(cfg: TransferConfig, input: &[Batch], seed: u64) -> (Model, f64) {
+        let mut m = Model::Transfer(TransferStage::new(cfg, u64::MAX));
+        let out = run(&mut m, input, seed);
+        let landed: u64 = out.landed.iter().map(|(_, b)| b.count).sum();
+        let bytes: u64 = out.landed.iter().map(|(_, b)| b.bytes).sum();
+        assert_eq!(landed, input.iter().map(|b| b.count).sum::<u64>(), "every record lands");
+        assert_eq!(bytes, input.iter().map(|b| b.bytes).sum::<u64>(), "every byte lands");
+        assert_eq!(m.in_system(), 0);
+        let t = extra(&m, "migration_time_s");
+        (m, t)
+    }
+
+    /// 30 TB on three 10 TB devices.
+    /// Serial: each device fills (100,000 s), ships (86,400), is ingested
+    /// (50,000) and returns (86,400) before the next starts: a cycle of
+    /// 322,800 s; the third lands at 2 × 322,800 + 236,400 = 882,000 s.
+    /// Staggered: fills run back to back (the next fills while the previous
+    /// ships), so the third is full at 300,000 s and lands at
+    /// 300,000 + 86,400 + 50,000 = 436,400 s: overlap saves 2 × 222,800 s.
+    #[test]
+    fn staggered_overlaps_shipping_with_filling() {
+        let data = chunks(30, TB);
+        let (_, serial) = migrate(cfg(3, Mode::Serial), &data, 1);
+        let (m, staggered) = migrate(cfg(3, Mode::Staggered), &data, 1);
+        assert_eq!(serial, 882_000.0);
+        assert_eq!(staggered, 436_400.0);
+        assert_eq!(extra(&m, "devices_used"), 3.0);
+        assert_eq!(extra(&m, "devices_shipped"), 3.0);
+    }
+
+    /// 60 TB on 3 devices (staggered): devices 1-3 fill until 300,000 s; device
+    /// 1 is back at 322,800 s (fill end 100,000 + 222,800) and fills until
+    /// 422,800; device 2 back at 422,800, full at 522,800; device 3 back at
+    /// 522,800, full at 622,800, lands at 759,200 s. With 6 devices the fills
+    /// never wait: the sixth is full at 600,000 s and lands at 736,400 s.
+    #[test]
+    fn devices_are_reused_after_their_return() {
+        let data = chunks(60, TB);
+        let (m3, three) = migrate(cfg(3, Mode::Staggered), &data, 1);
+        let (_, six) = migrate(cfg(6, Mode::Staggered), &data, 1);
+        assert_eq!(three, 759_200.0);
+        assert_eq!(six, 736_400.0);
+        assert_eq!(extra(&m3, "devices_shipped"), 6.0);
+    }
+
+    /// Two devices in one wave fill side by side: 20 TB is on board at
+    /// 100,000 s and lands at 236,400 s, against 336,400 s in two waves.
+    #[test]
+    fn a_wave_fills_its_devices_in_parallel() {
+        let data = chunks(20, TB);
+        let mut one_wave = cfg(2, Mode::Staggered);
+        one_wave.wave_size = 2;
+        let (_, t1) = migrate(one_wave, &data, 1);
+        let (_, t2) = migrate(cfg(2, Mode::Staggered), &data, 1);
+        assert_eq!((t1, t2), (236_400.0, 336_400.0));
+    }
+
+    /// Batches larger than what is left on a device are split by records,
+    /// and a record larger than a whole device is dropped and counted.
+    #[test]
+    fn batches_are_split_to_fit_and_oversized_records_are_counted() {
+        let mut m = Model::Transfer(TransferStage::new(cfg(1, Mode::Staggered), u64::MAX));
+        let input = [Batch::new(25, 25 * TB, 0), Batch::new(1, 11 * TB, 0)];
+        let out = run(&mut m, &input, 1);
+        let landed: u64 = out.landed.iter().map(|(_, b)| b.count).sum();
+        assert_eq!(landed, 25);
+        assert_eq!(out.metrics.dropped_total(), 1);
+        assert_eq!(extra(&m, "records_too_large"), 1.0);
+        assert_eq!(extra(&m, "devices_shipped"), 3.0);
+        assert_eq!(m.in_system(), 0);
+    }
+
+    /// With one device per wave and no device waiting for a return, the
+    /// copies run back to back, so every re-copied byte adds exactly its
+    /// copy time: migration = (data + re-copied) / copy rate + ship + ingest.
+    /// Per-job re-sends redo whole loads: many more bytes, later finish.
+    #[test]
+    fn resending_per_batch_costs_less_than_per_job() {
+        let data = chunks(300, TB / 10);
+        let mut batch = cfg(3, Mode::Staggered);
+        batch.corruption_rate = 0.02;
+        let mut job = batch.clone();
+        job.resend = Resend::Job;
+        for seed in 1..4 {
+            let (mb, tb) = migrate(batch.clone(), &data, seed);
+            let (mj, tj) = migrate(job.clone(), &data, seed);
+            let (rb, rj) = (extra(&mb, "bytes_recopied"), extra(&mj, "bytes_recopied"));
+            assert!(rb > 0.0 && rb < rj, "seed {seed}: re-copied {rb} per batch vs {rj} per job");
+            assert!(tb < tj, "seed {seed}: {tb} s per batch vs {tj} s per job");
+            for (t, r) in [(tb, rb), (tj, rj)] {
+                let want = 436_400.0 + r / 100e6;
+                assert!((t - want).abs() < 1e-3, "{t} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn zero_corruption_resends_nothing() {
+        let (m, _) = migrate(cfg(2, Mode::Serial), &chunks(40, TB / 2), 5);
+        assert_eq!(extra(&m, "batches_resent"), 0.0);
+        assert_eq!(extra(&m, "bytes_recopied"), 0.0);
+        assert_eq!(extra(&m, "checksum_failures"), 0.0);
+    }
+
+    #[test]
+    fn a_part_filled_device_waits_for_more_within_the_fill_window() {
+        let mut c = cfg(1, Mode::Staggered);
+        c.fill_window_ns = 3_600 * 1_000_000_000;
+        let mut m = Model::Transfer(TransferStage::new(c, u64::MAX));
+        let out = run(&mut m, &chunks(2, TB), 1);
+        // Copied by 20,000 s, waits an hour, ships, ingests 10,000 s.
+        assert_eq!(out.landed.last().unwrap().0, (20_000 + 3_600 + 86_400 + 10_000) * 1_000_000_000);
+    }
+
+    #[test]
+    fn params_check_ranges_and_pick_flavour_defaults() {
+        let p = |json: &str| -> Params { serde_json::from_str(json).unwrap() };
+        let c = resolve(&p(r#"{"flavour":"transfer_appliance"}"#)).unwrap();
+        assert_eq!(c.capacity_bytes, 300 * TB);
+        let c = resolve(&p(r#"{}"#)).unwrap();
+        assert_eq!(c.capacity_bytes, 80 * TB);
+        let c = resolve(&p(r#"{"devices":5,"waves":2}"#)).unwrap();
+        assert_eq!(c.wave_size, 3);
+        let e = resolve(&p(r#"{"devices":2,"waves":3,"corruption_rate":1.5}"#)).unwrap_err();
+        let keys: Vec<_> = e.iter().filter_map(|e| e.key.clone()).collect();
+        assert_eq!(keys, ["waves", "corruption_rate"]);
+    }
+}
