@@ -23,7 +23,8 @@ builtins![
     "mm1k-blocking",
     "backpressure-tandem",
     "throttle-retry",
-    "day-500m-pipeline"
+    "day-500m-pipeline",
+    "fintrust-bulk-transfer"
 ];
 
 /// The scenario the app opens with.
