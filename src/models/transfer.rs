@@ -770,7 +770,10 @@ mod tests {
             let (mb, tb) = migrate(batch.clone(), &data, seed);
             let (mj, tj) = migrate(job.clone(), &data, seed);
             let (rb, rj) = (extra(&mb, "bytes_recopied"), extra(&mj, "bytes_recopied"));
-            assert!(rb > 0.0 && rb < rj, "seed {seed}: re-copied {rb} per batch vs {rj} per job");
+            assert!(
+                rb > 0.0 && rb < rj,
+                "seed {seed}: re-copied {rb} per batch vs {rj} per job"
+            );
             assert!(tb < tj, "seed {seed}: {tb} s per batch vs {tj} s per job");
             for (t, r) in [(tb, rb), (tj, rj)] {
                 let want = 436_400.0 + r / 100e6;
@@ -794,7 +797,10 @@ mod tests {
         let mut m = Model::Transfer(TransferStage::new(c, u64::MAX));
         let out = run(&mut m, &chunks(2, TB), 1);
         // Copied by 20,000 s, waits an hour, ships, ingests 10,000 s.
-        assert_eq!(out.landed.last().unwrap().0, (20_000 + 3_600 + 86_400 + 10_000) * 1_000_000_000);
+        assert_eq!(
+            out.landed.last().unwrap().0,
+            (20_000 + 3_600 + 86_400 + 10_000) * 1_000_000_000
+        );
     }
 
     #[test]
