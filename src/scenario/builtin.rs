@@ -24,7 +24,8 @@ builtins![
     "backpressure-tandem",
     "throttle-retry",
     "lambda-burst",
-    "day-500m-pipeline"
+    "day-500m-pipeline",
+    "fintrust-bulk-transfer"
 ];
 
 /// The scenario the app opens with.

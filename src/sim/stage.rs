@@ -158,6 +158,10 @@ pub enum Model {
     Function(crate::models::function::FunctionStage),
     /// Object store: per-prefix request-rate limits, storage over time.
     ObjectStore(crate::models::object_store::ObjectStoreStage),
+    /// Bulk migration on shipped devices (Snowball, Transfer Appliance).
+    Transfer(crate::models::transfer::TransferStage),
+    /// A network link: FIFO transmission at a bandwidth, then latency.
+    Link(crate::models::link::LinkStage),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -174,6 +178,8 @@ macro_rules! dispatch {
             Model::Batcher($m) => $e,
             Model::Function($m) => $e,
             Model::ObjectStore($m) => $e,
+            Model::Transfer($m) => $e,
+            Model::Link($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
