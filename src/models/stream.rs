@@ -443,6 +443,14 @@ pub struct StreamStage {
     last_window_at: Nanos,
     redeliveries: u64,
     crashes: u32,
+    // Usage meters (for the cost model).
+    /// ∫ active shards dt up to `shards_since`, in shard·ns.
+    shard_ns: u128,
+    shards_since: Nanos,
+    /// PUT payload units (25 KiB each, per stream record after aggregation).
+    put_units: u64,
+    bytes_in: u64,
+    bytes_out: u64,
 }
 
 fn shard_of(key: u32, n: usize) -> usize {
@@ -468,6 +476,11 @@ impl StreamStage {
             last_window_at: 0,
             redeliveries: 0,
             crashes: 0,
+            shard_ns: 0,
+            shards_since: 0,
+            put_units: 0,
+            bytes_in: 0,
+            bytes_out: 0,
             cfg,
         };
         s.set_active_shards(s.cfg.shards as usize);
@@ -653,6 +666,8 @@ impl StreamStage {
             sh.next_checkpoint = (ctx.now / k + 1) * k;
         }
         sh.since_checkpoint += b.count;
+        self.bytes_out += b.bytes;
+        let sh = &mut self.shards[s];
         sh.emitted = true;
         ctx.emit(s as u32, b);
     }
@@ -732,6 +747,8 @@ impl StreamStage {
 
     fn apply_reshard(&mut self, ctx: &mut Ctx, n: usize) {
         self.reshards_done += 1;
+        self.shard_ns += self.active as u128 * (ctx.now - self.shards_since) as u128;
+        self.shards_since = ctx.now;
         self.set_active_shards(n);
         for s in 0..self.shards.len() {
             self.schedule_poll(ctx, s, ctx.now);
@@ -798,6 +815,13 @@ impl StageModel for StreamStage {
         sh.records += batch.count;
         sh.buf.push_back(batch);
         self.window_bytes += batch.bytes;
+        self.bytes_in += batch.bytes;
+        // PUT payload units: each stream record (user records packed by KPL
+        // aggregation) is billed in 25 KiB units, rounded up.
+        let agg = self.cfg.aggregation as u64;
+        let stream_records = batch.count.div_ceil(agg);
+        let bytes_per_stream_record = batch.bytes.div_ceil(stream_records.max(1));
+        self.put_units += stream_records * bytes_per_stream_record.div_ceil(25 * 1024).max(1);
         self.ensure_expiry(ctx, s);
         if !self.stopped {
             // An idle processor sees new data at its next poll, not instantly.
@@ -906,6 +930,13 @@ impl StageModel for StreamStage {
         let total: u64 = self.shards.iter().map(|s| s.throttled).sum();
         vec![
             ("shards", self.active as f64),
+            (
+                "shard_hours",
+                (self.shard_ns + self.active as u128 * (now - self.shards_since.min(now)) as u128) as f64 / 3.6e12,
+            ),
+            ("put_payload_units", self.put_units as f64),
+            ("bytes_in", self.bytes_in as f64),
+            ("bytes_out", self.bytes_out as f64),
             ("iterator_age_s", self.iterator_age_s(now)),
             ("iterator_age_s_max", self.iterator_age_max_ns as f64 / 1e9),
             (
