@@ -62,8 +62,30 @@ fn list_and_version_work() {
 }
 
 #[test]
+fn kinds_lists_every_kind_with_its_services_and_sourced_limits() {
+    let (code, out, _) = pipelab(&["kinds"]);
+    assert_eq!(code, 0);
+    for k in pipelab::models::KINDS {
+        assert!(out.contains(k.help), "{} help missing", k.name);
+    }
+    let (code, out, _) = pipelab(&["kinds", "stream"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Amazon Kinesis Data Streams") && out.contains("write records per shard = 1000 records/s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("service-sizes-and-limits"),
+        "limits carry their source: {out}"
+    );
+    let (code, _, err) = pipelab(&["kinds", "strem"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `stream`"), "{err}");
+}
+
+#[test]
 fn every_subcommand_has_help() {
-    for sub in ["list", "version", "run", "validate", "bench"] {
+    for sub in ["list", "version", "kinds", "run", "validate", "bench"] {
         let (code, out, _) = pipelab(&[sub, "--help"]);
         assert_eq!(code, 0, "{sub}");
         assert!(out.contains("Usage"), "{sub}: {out}");

@@ -24,6 +24,11 @@ enum Cmd {
     List,
     /// Print the version of the tool and of its engine.
     Version,
+    /// Describe the stage kinds: services, help, parameters and published limits.
+    Kinds {
+        /// One kind (all when omitted).
+        kind: Option<String>,
+    },
     /// Run a scenario to its end and print the results.
     Run {
         /// A scenario file (.toml or .json) or the name of a built-in.
@@ -103,6 +108,41 @@ pub fn main() -> i32 {
             }
             0
         }
+        Cmd::Kinds { kind } => {
+            let kinds: Vec<&pipelab::models::KindInfo> = match &kind {
+                Some(k) => match pipelab::models::kind_info(k) {
+                    Some(info) => vec![info],
+                    None => {
+                        eprintln!("error: {}", pipelab::models::unknown_kind(k));
+                        return 2;
+                    }
+                },
+                None => pipelab::models::KINDS.iter().collect(),
+            };
+            for k in kinds {
+                println!("{}", k.name);
+                if !k.aws.is_empty() {
+                    println!("  AWS: {}   GCP: {}", k.aws, k.gcp);
+                }
+                println!("  {}", k.help);
+                if !k.params.is_empty() {
+                    println!("  parameters: {}", k.params.join(", "));
+                }
+                for l in k.limits {
+                    println!(
+                        "  limit ({}): {} = {} {}{}  [{}]",
+                        l.provider,
+                        l.name,
+                        l.value,
+                        l.unit,
+                        if l.confirmed { "" } else { "  (unconfirmed)" },
+                        l.source
+                    );
+                }
+                println!();
+            }
+            0
+        }
         Cmd::Version => {
             println!("pipelab {} ({})", env!("CARGO_PKG_VERSION"), report::ENGINE_VERSION);
             0
@@ -173,9 +213,6 @@ pub fn main() -> i32 {
                 println!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
             } else {
                 print!("{}", table::render(&rep));
-                if let Some(seed) = seed {
-                    let _ = seed;
-                }
                 println!("replay: pipelab run {arg} --seed {}", rep.seed);
             }
             0

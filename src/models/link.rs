@@ -167,6 +167,8 @@ pub struct LinkStage {
     bytes_carried: u64,
     first_in: Option<Nanos>,
     last_out: Option<Nanos>,
+    /// Transmission-time multiplier from a `slow` fault (1 = healthy).
+    slow: f64,
 }
 
 impl LinkStage {
@@ -188,12 +190,13 @@ impl LinkStage {
             bytes_carried: 0,
             first_in: None,
             last_out: None,
+            slow: 1.0,
         }
     }
 
     fn send(&mut self, ctx: &mut Ctx, b: Batch) {
         ctx.record_wait(ctx.now - b.stage_arrival, b.count);
-        let t = round_ns(b.bytes as f64 / self.usable * 1e9);
+        let t = round_ns(b.bytes as f64 / self.usable * 1e9 * self.slow);
         self.sending = Some((b, ctx.now));
         ctx.schedule(ctx.now + t, SENT);
     }
@@ -282,6 +285,18 @@ impl StageModel for LinkStage {
     }
     fn servers(&self) -> Option<u64> {
         Some(1)
+    }
+
+    /// A `slow` fault divides the usable bandwidth by its factor (a
+    /// degraded circuit, a congested VPN) for batches sent while it lasts.
+    fn control(&mut self, _ctx: &mut Ctx, c: crate::sim::stage::Control) -> Result<(), String> {
+        match c {
+            crate::sim::stage::Control::Slow(f) if f > 0.0 && f.is_finite() => {
+                self.slow = f;
+                Ok(())
+            }
+            other => Err(format!("`{}` does not apply to a link (only `slow`)", other.name())),
+        }
     }
 }
 

@@ -81,6 +81,18 @@ pub struct ConservationReport {
     pub holds: bool,
 }
 
+/// A fault or alarm action as it happened.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ControlReport {
+    pub at_s: f64,
+    pub stage: String,
+    pub action: String,
+    pub applied: bool,
+    /// Why the stage refused, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
 /// A whole run.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunReport {
@@ -101,6 +113,8 @@ pub struct RunReport {
     pub stage_order: Vec<String>,
     pub end_to_end: EndToEndReport,
     pub conservation: ConservationReport,
+    /// Faults and alarm actions, in time order.
+    pub controls: Vec<ControlReport>,
 }
 
 fn stage_report(
@@ -211,6 +225,17 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
             latency_s: sim.e2e.from_event.summary_s(),
             latency_from_ingest_s: sim.e2e.from_ingest.summary_s(),
         },
+        controls: sim
+            .control_log
+            .iter()
+            .map(|c| ControlReport {
+                at_s: to_secs(c.at_ns),
+                stage: c.stage.clone(),
+                action: c.label.clone(),
+                applied: c.refused.is_none(),
+                refused: c.refused.clone(),
+            })
+            .collect(),
         conservation: ConservationReport {
             holds: c.holds(),
             generated: c.generated,

@@ -109,6 +109,19 @@ pub fn render(r: &RunReport) -> String {
         secs(e.latency_s.p99),
         secs(e.latency_s.max)
     );
+    for c in &r.controls {
+        let _ = writeln!(
+            o,
+            "at {}: {} on {}{}",
+            secs(c.at_s),
+            c.action,
+            c.stage,
+            c.refused
+                .as_deref()
+                .map(|e| format!("  (refused: {e})"))
+                .unwrap_or_default()
+        );
+    }
     let c = &r.conservation;
     let _ = writeln!(
         o,
