@@ -23,6 +23,7 @@ builtins![
     "mm1k-blocking",
     "backpressure-tandem",
     "throttle-retry",
+    "kinesis-autoscale",
     "lambda-burst",
     "day-500m-pipeline",
     "fintrust-bulk-transfer"

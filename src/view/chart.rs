@@ -41,7 +41,7 @@ pub fn throughput(sim: &Simulation) -> ChartData {
         lines: sim
             .stages
             .iter()
-            .filter(|s| !s.is_dead_letter)
+            .filter(|s| !s.is_dead_letter && s.cfg.kind != "monitor")
             .map(|s| Line {
                 name: s.cfg.id.clone(),
                 points: s.series.throughput.points_s(),
@@ -59,6 +59,7 @@ pub fn backlog(sim: &Simulation) -> ChartData {
         lines: sim
             .stages
             .iter()
+            .filter(|s| s.cfg.kind != "monitor")
             .map(|s| Line {
                 name: s.cfg.id.clone(),
                 points: s.series.backlog.points_s(),
@@ -78,6 +79,8 @@ fn time_axis_unit(max_s: f64) -> (f64, &'static str) {
     }
 }
 
+/// Axis labels: SI suffixes for large values, three significant figures
+/// for small ones (0.0042 stays 0.0042, not 0).
 fn short(v: f64) -> String {
     let a = v.abs();
     if a >= 1e9 {
@@ -89,7 +92,8 @@ fn short(v: f64) -> String {
     } else if a >= 10.0 || v == v.trunc() {
         format!("{v:.0}")
     } else {
-        let s = format!("{v:.2}");
+        let decimals = (2.0 - libm::floor(libm::log10(a))).clamp(1.0, 9.0) as usize;
+        let s = format!("{v:.decimals$}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
@@ -190,6 +194,15 @@ pub fn svg_string(data: &ChartData, w: u32, h: u32) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_axis_values_keep_three_significant_figures() {
+        assert_eq!(short(0.0042), "0.0042");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(2.5), "2.5");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(12_500.0), "12.5k");
+    }
 
     #[test]
     fn a_chart_renders_to_svg_with_its_lines_and_legend() {

@@ -138,6 +138,7 @@ pub fn layout(sc: &Scenario) -> Diagram {
         let h = rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
         nd.y += (full_h - h) / 2.0;
     }
+    let has_backward = control.iter().any(|&(a, b)| col[b] <= col[a]);
     let edges = links
         .iter()
         .map(|&(a, b, dashed)| (a, b, dashed))
@@ -152,13 +153,12 @@ pub fn layout(sc: &Scenario) -> Diagram {
                 let mx = (x1 + x2) / 2.0;
                 format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")
             } else {
-                // Backwards or same column: loop under the boxes.
-                let low = na.y.max(nb.y) + NODE_H + ROW_GAP / 2.0;
-                format!(
-                    "M{x1:.1},{y1:.1} C{:.1},{low:.1} {:.1},{low:.1} {x2:.1},{y2:.1}",
-                    x1 + 40.0,
-                    x2 - 40.0
-                )
+                // Backwards (a control link to an earlier stage): from the
+                // bottom of the source, under the boxes, up into the target.
+                let (sx, sy) = (na.x + NODE_W / 2.0, na.y + NODE_H);
+                let (tx, ty) = (nb.x + NODE_W / 2.0, nb.y + NODE_H);
+                let low = na.y.max(nb.y) + NODE_H + ROW_GAP * 0.9;
+                format!("M{sx:.1},{sy:.1} C{sx:.1},{low:.1} {tx:.1},{low:.1} {tx:.1},{ty:.1}")
             };
             Edge {
                 from: nodes[a].id.clone(),
@@ -170,7 +170,8 @@ pub fn layout(sc: &Scenario) -> Diagram {
         .collect();
     Diagram {
         width: MARGIN * 2.0 + columns as f64 * (NODE_W + COL_GAP) - COL_GAP,
-        height: MARGIN * 2.0 + full_h,
+        // Room under the boxes for backward control links.
+        height: MARGIN * 2.0 + full_h + if has_backward { ROW_GAP } else { 0.0 },
         nodes,
         edges,
     }
