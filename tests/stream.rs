@@ -346,3 +346,53 @@ fn bad_stream_parameters_are_located() {
     let e = scenario::load(&text, Format::Toml).unwrap_err().0.remove(0);
     assert!(e.message.contains("1 to 20,000"), "{e}");
 }
+
+#[test]
+fn producer_aggregation_packs_records_under_the_per_shard_record_limit() {
+    // 6,000 records/s of 100 B into 4 shards: 1,000 stream records/s per
+    // shard would throttle a third of them, but KPL aggregation of 10 user
+    // records per stream record needs only 150 stream records/s per shard
+    // (and 150 KB/s, under 1 MiB/s).
+    let plain = run(&kinesis(6000, "100 B", 256, 4, ""));
+    let packed = run(&kinesis(6000, "100 B", 256, 4, "").replace("shards = 4", "shards = 4\naggregation = 10"));
+    assert!(plain.stages["stream"].throttled > 500_000);
+    assert_eq!(packed.stages["stream"].throttled, 0);
+    // PUT payload units are billed per stream record (25 KiB each).
+    let units = extra(&packed, "stream", "put_payload_units");
+    assert!(
+        (units - packed.stages["stream"].arrived as f64 / 10.0).abs() < 0.01 * units,
+        "{units}"
+    );
+}
+
+#[test]
+fn an_on_demand_stream_grows_to_twice_its_recent_peak() {
+    // 10 MB/s offered to an on-demand stream that starts at 4 MiB/s: it
+    // throttles until the 15-minute resizes double it (4 → 8 → 16 shards).
+    let text = r#"
+name = "on-demand"
+duration = "1h"
+
+[[source]]
+id = "producer"
+arrivals = "poisson"
+rate = "1000/s"
+record_size = "10 KB"
+key_buckets = 512
+to = "stream"
+
+[[stage]]
+id = "stream"
+kind = "stream"
+mode = "on_demand"
+on_full = "reject"
+"#;
+    let r = run(text);
+    assert!(r.stages["stream"].throttled > 0, "throttles before the first resize");
+    assert!(
+        extra(&r, "stream", "shards") >= 16.0,
+        "{}",
+        extra(&r, "stream", "shards")
+    );
+    assert!(extra(&r, "stream", "shard_hours") > 4.0 && extra(&r, "stream", "shard_hours") < 16.0);
+}

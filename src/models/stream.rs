@@ -447,7 +447,8 @@ pub struct StreamStage {
     /// ∫ active shards dt up to `shards_since`, in shard·ns.
     shard_ns: u128,
     shards_since: Nanos,
-    /// PUT payload units (25 KiB each, per stream record after aggregation).
+    /// PUT payload units (25 KiB each, per stream record after aggregation),
+    /// times the aggregation factor.
     put_units: u64,
     bytes_in: u64,
     bytes_out: u64,
@@ -818,10 +819,11 @@ impl StageModel for StreamStage {
         self.bytes_in += batch.bytes;
         // PUT payload units: each stream record (user records packed by KPL
         // aggregation) is billed in 25 KiB units, rounded up.
+        // Counted in user-record units (× aggregation) so that single-record
+        // batches pack across arrivals as the KPL does; divided at report time.
         let agg = self.cfg.aggregation as u64;
-        let stream_records = batch.count.div_ceil(agg);
-        let bytes_per_stream_record = batch.bytes.div_ceil(stream_records.max(1));
-        self.put_units += stream_records * bytes_per_stream_record.div_ceil(25 * 1024).max(1);
+        let bytes_per_stream_record = (batch.bytes * agg).div_ceil(batch.count.max(1));
+        self.put_units += batch.count * bytes_per_stream_record.div_ceil(25 * 1024).max(1);
         self.ensure_expiry(ctx, s);
         if !self.stopped {
             // An idle processor sees new data at its next poll, not instantly.
@@ -934,7 +936,10 @@ impl StageModel for StreamStage {
                 "shard_hours",
                 (self.shard_ns + self.active as u128 * (now - self.shards_since.min(now)) as u128) as f64 / 3.6e12,
             ),
-            ("put_payload_units", self.put_units as f64),
+            (
+                "put_payload_units",
+                self.put_units.div_ceil(self.cfg.aggregation as u64) as f64,
+            ),
             ("bytes_in", self.bytes_in as f64),
             ("bytes_out", self.bytes_out as f64),
             ("iterator_age_s", self.iterator_age_s(now)),
