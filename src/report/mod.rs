@@ -101,6 +101,10 @@ pub struct RunReport {
     pub stage_order: Vec<String>,
     pub end_to_end: EndToEndReport,
     pub conservation: ConservationReport,
+    /// The run priced (filled in by [`crate::run::finish`]; not part of the
+    /// digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::CostReport>,
 }
 
 fn stage_report(
@@ -219,6 +223,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
             deduplicated: c.deduplicated,
             in_flight: c.in_flight,
         },
+        cost: None,
     }
 }
 
