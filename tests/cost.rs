@@ -48,7 +48,10 @@ fn a_stream_costs_shard_hours_plus_put_units() {
     let sh = line(&c, "aws.kinesis.shard_hour");
     assert!((sh.quantity - 2.0).abs() < 1e-9, "{sh:?}");
     assert!((sh.usd - 0.03).abs() < 1e-12, "{sh:?}");
-    assert_eq!((sh.unit.as_str(), sh.unit_usd, sh.confirmed), ("shard-hour", 0.015, true));
+    assert_eq!(
+        (sh.unit.as_str(), sh.unit_usd, sh.confirmed),
+        ("shard-hour", 0.015, true)
+    );
     let put = line(&c, "aws.kinesis.put_payload_units_1m");
     // Constant arrivals at k/100 s for k = 0..: 360,000 or 360,001 in an hour.
     assert!((put.quantity - 0.36).abs() <= 1.1e-6, "{put:?}");
@@ -145,8 +148,14 @@ fn aws_and_gcp_reports_trace_every_line_to_the_catalogue() {
     let tp = line(&gcp, "gcp.pubsub.throughput_tib");
     assert!(tp.quantity > 0.0);
     // Interconnect's circuit has no published price: said, not guessed.
-    assert!(gcp.unpriced.iter().any(|g| g.stage == "link" && g.reason.contains("no published price")));
-    assert!(gcp.mapping.iter().any(|m| m.stage == "s" && m.to == "Google Cloud Pub/Sub"));
+    assert!(gcp
+        .unpriced
+        .iter()
+        .any(|g| g.stage == "link" && g.reason.contains("no published price")));
+    assert!(gcp
+        .mapping
+        .iter()
+        .any(|m| m.stage == "s" && m.to == "Google Cloud Pub/Sub"));
     // Unconfirmed figures are marked.
     assert!(!line(&gcp, "gcp.cloud_functions.cpu_ghz_second").confirmed);
     let pairs = pipelab::cost::report::compare(&aws, &gcp);
@@ -168,7 +177,10 @@ fn an_unknown_price_id_in_an_override_is_a_located_error() {
     let c = cost(&ok, None);
     let sh = line(&c, "aws.kinesis.shard_hour");
     assert!(sh.overridden && (sh.usd - 0.02).abs() < 1e-12, "{sh:?}");
-    assert!(c.assumptions.iter().any(|a| a.contains("override aws.kinesis.shard_hour")));
+    assert!(c
+        .assumptions
+        .iter()
+        .any(|a| a.contains("override aws.kinesis.shard_hour")));
 }
 
 #[test]
@@ -210,9 +222,8 @@ fn free_tiers_are_prorated_when_asked_for() {
 
 #[test]
 fn the_cost_table_keeps_old_files_valid_and_round_trips() {
-    let text = format!(
-        "{STREAM}\n[cost]\nprovider = \"gcp\"\noverrides = {{ \"gcp.pubsub.throughput_tib\" = 35.0 }}\n"
-    );
+    let text =
+        format!("{STREAM}\n[cost]\nprovider = \"gcp\"\noverrides = {{ \"gcp.pubsub.throughput_tib\" = 35.0 }}\n");
     let sc = scenario::parse(&text, Format::Toml).unwrap();
     let back = scenario::parse(&toml::to_string(&sc).unwrap(), Format::Toml).unwrap();
     assert_eq!(back, sc);

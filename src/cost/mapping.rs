@@ -175,6 +175,7 @@ to = "f"
 [[stage]]
 id = "f"
 kind = "function"
+duration = "20ms"
 to = "o"
 [[stage]]
 id = "o"
