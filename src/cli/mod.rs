@@ -286,11 +286,10 @@ pub fn main() -> i32 {
                 print!("{}", table::render(&rep));
                 if let Some(c) = &rep.cost {
                     println!(
-                        "cost ({}): {} for the run, {} per month ({} for details)",
+                        "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
                         c.provider,
                         cost::report::fmt_usd(c.total_usd),
                         cost::report::fmt_usd(c.per_month_usd),
-                        "pipelab cost"
                     );
                 }
                 println!("replay: pipelab run {arg} --seed {}", rep.seed);
