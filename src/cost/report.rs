@@ -135,7 +135,8 @@ pub fn build(sc: &Scenario, rep: &RunReport, provider: Option<Provider>, mapping
             });
         }
     }
-    let total_usd: f64 = lines.iter().map(|l| l.usd).sum();
+    // `+ 0.0`: the empty sum of f64 is −0.0.
+    let total_usd: f64 = lines.iter().map(|l| l.usd).sum::<f64>() + 0.0;
     let per_month_usd = total_usd * scale;
     let delivered = rep.end_to_end.delivered;
     let providers: BTreeSet<&str> = lines.iter().filter_map(|l| l.id.split('.').next()).collect();
@@ -231,7 +232,13 @@ pub fn compare(aws: &CostReport, gcp: &CostReport) -> Vec<PairDiff> {
         }
     }
     let side = |r: &CostReport, st: &str| {
-        let usd: f64 = r.lines.iter().filter(|l| l.stage == st).map(|l| l.per_month_usd).sum();
+        let usd: f64 = r
+            .lines
+            .iter()
+            .filter(|l| l.stage == st)
+            .map(|l| l.per_month_usd)
+            .sum::<f64>()
+            + 0.0;
         let service = r
             .lines
             .iter()
@@ -281,6 +288,7 @@ pub fn fmt_qty(v: f64) -> String {
 
 /// USD with cents (more digits below a cent).
 pub fn fmt_usd(v: f64) -> String {
+    let v = v + 0.0;
     if v.abs() >= 0.01 || v == 0.0 {
         format!("${v:.2}")
     } else {
