@@ -9,6 +9,7 @@ fn mm4_events(c: &mut Criterion) {
     let o = Overrides {
         seed: None,
         duration_ns: Some(20_000 * 1_000_000_000),
+        provider: None,
     };
     let events = {
         let mut p = run::prepare(text, Format::Toml, &o).unwrap();

@@ -1,6 +1,8 @@
 //! The one call the shells make: scenario text in, finished run out.
 
+use crate::cost::{self, MappingNote};
 use crate::report::{self, RunReport};
+use crate::scenario::schema::Provider;
 use crate::scenario::{self, Format, Scenario, ScenarioErrors};
 use crate::sim::Simulation;
 
@@ -10,6 +12,9 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// Simulated duration in nanoseconds.
     pub duration_ns: Option<u64>,
+    /// Re-map the scenario to this provider's services and price it so
+    /// (else the scenario's `[cost] provider`, else as written).
+    pub provider: Option<Provider>,
 }
 
 /// Why a run could not produce results.
@@ -34,13 +39,24 @@ impl std::fmt::Display for RunError {
 
 /// A scenario ready to step.
 pub struct Prepared {
+    /// The scenario as run (after the provider mapping, if any).
     pub scenario: Scenario,
     pub sim: Simulation,
+    /// The provider the scenario was mapped to, if any.
+    pub provider: Option<Provider>,
+    /// What the mapping changed.
+    pub mapping: Vec<MappingNote>,
 }
 
 /// Loads scenario text and builds the simulation, applying overrides.
 pub fn prepare(text: &str, format: Format, o: &Overrides) -> Result<Prepared, RunError> {
-    let (mut scenario, mut cfg) = scenario::load(text, format).map_err(RunError::Invalid)?;
+    let parsed = scenario::parse(text, format).map_err(RunError::Invalid)?;
+    let provider = cost::provider_for(&parsed, o.provider);
+    let (mut scenario, mapping) = match provider {
+        Some(p) => cost::map_scenario(&parsed, p),
+        None => (parsed, Vec::new()),
+    };
+    let mut cfg = scenario::compile(&scenario, text).map_err(|e| RunError::Invalid(ScenarioErrors(e)))?;
     if let Some(s) = o.seed {
         cfg.seed = s;
         scenario.seed = s;
@@ -66,16 +82,19 @@ pub fn prepare(text: &str, format: Format, o: &Overrides) -> Result<Prepared, Ru
     Ok(Prepared {
         scenario,
         sim: Simulation::new(cfg),
+        provider,
+        mapping,
     })
 }
 
 /// Runs a prepared scenario to its end and checks conservation.
 pub fn finish(p: &mut Prepared) -> Result<RunReport, RunError> {
     p.sim.run();
-    let r = report::build(&p.sim, &p.scenario.name);
+    let mut r = report::build(&p.sim, &p.scenario.name);
     if !r.conservation.holds {
         return Err(RunError::ConservationViolated(Box::new(r)));
     }
+    r.cost = Some(cost::report::build(&p.scenario, &r, p.provider, p.mapping.clone()));
     Ok(r)
 }
 

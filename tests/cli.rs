@@ -241,3 +241,78 @@ fn json_scenarios_run_like_toml_ones() {
     assert_eq!(code, 0);
     assert!(out.contains("valid"));
 }
+
+const PRICED: &str = r#"
+name = "priced"
+duration = "10min"
+[[source]]
+id = "in"
+arrivals = "poisson"
+rate = "20/s"
+to = "s"
+[[stage]]
+id = "s"
+kind = "stream"
+shards = 1
+to = "fn"
+[[stage]]
+id = "fn"
+kind = "function"
+duration = "20ms"
+"#;
+
+#[test]
+fn cost_both_prints_both_totals() {
+    let f = temp_file("priced.toml", PRICED);
+    let (code, out, err) = pipelab(&["cost", &f, "--provider", "both"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("cost (aws)") && out.contains("cost (gcp)"), "{out}");
+    assert!(out.contains("total per run: AWS $") && out.contains(", GCP $"), "{out}");
+    assert!(out.contains("Google Cloud Pub/Sub"), "{out}");
+    let (code, out, err) = pipelab(&["cost", &f, "--provider", "both", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert!(v["aws"]["total_usd"].as_f64().unwrap() > 0.0);
+    assert!(v["gcp"]["total_usd"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["pairs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn run_json_contains_the_cost() {
+    let f = temp_file("priced-run.toml", PRICED);
+    let (code, out, err) = pipelab(&["run", &f, "--json", "--provider", "gcp"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    let c = &v["cost"];
+    assert_eq!(c["provider"], "gcp");
+    for k in ["total_usd", "per_month_usd", "per_year_usd", "per_million_records_usd"] {
+        assert!(c[k].as_f64().is_some(), "{k}: {c}");
+    }
+    let l = &c["lines"][0];
+    for k in [
+        "service",
+        "item",
+        "id",
+        "quantity",
+        "unit",
+        "unit_usd",
+        "usd",
+        "confirmed",
+    ] {
+        assert!(!l[k].is_null(), "{k}: {l}");
+    }
+    let (code, out, _) = pipelab(&["run", "mm4-teaching", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["cost"]["total_usd"], 0.0);
+    let bad = temp_file(
+        "bad-cost.toml",
+        &format!("{PRICED}[cost]\noverrides = {{ \"aws.kinesis.shard\" = 1 }}\n"),
+    );
+    let (code, _, err) = pipelab(&["cost", &bad]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("line 19") && err.contains("cost.overrides.aws.kinesis.shard"),
+        "{err}"
+    );
+}

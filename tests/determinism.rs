@@ -15,6 +15,7 @@ fn digest(name: &str, seed: Option<u64>) -> String {
         &Overrides {
             seed,
             duration_ns: None,
+            provider: None,
         },
     )
     .unwrap()

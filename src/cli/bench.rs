@@ -14,6 +14,7 @@ pub fn run(mm4_seconds: u64, json: bool) -> i32 {
         &Overrides {
             seed: None,
             duration_ns: Some(mm4_seconds * 1_000_000_000),
+            provider: None,
         },
     ) {
         Ok(p) => p,

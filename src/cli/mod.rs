@@ -5,9 +5,11 @@
 
 mod bench;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use pipelab::cost;
 use pipelab::report::{self, table};
 use pipelab::run::{self, Overrides, RunError};
+use pipelab::scenario::schema::Provider;
 use pipelab::scenario::{self, builtin, units, Format};
 use std::time::Instant;
 
@@ -45,6 +47,20 @@ enum Cmd {
         /// Also write the throughput chart as SVG to this path.
         #[arg(long)]
         chart: Option<String>,
+        /// Re-map the scenario to this provider's services (and price it so).
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
+    },
+    /// Run a scenario and print what it costs, per service and item.
+    Cost {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// Price as AWS, as GCP (re-mapping the services), or both side by side.
+        #[arg(long, value_enum)]
+        provider: Option<CostProviderArg>,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -60,6 +76,92 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProviderArg {
+    Aws,
+    Gcp,
+}
+
+impl From<ProviderArg> for Provider {
+    fn from(p: ProviderArg) -> Provider {
+        match p {
+            ProviderArg::Aws => Provider::Aws,
+            ProviderArg::Gcp => Provider::Gcp,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CostProviderArg {
+    Aws,
+    Gcp,
+    Both,
+}
+
+/// Runs `text` mapped to `provider` and returns its cost report.
+fn cost_of(arg: &str, text: &str, format: Format, provider: Option<Provider>) -> Result<cost::CostReport, i32> {
+    let o = Overrides {
+        provider,
+        ..Overrides::default()
+    };
+    match run::run_text(text, format, &o) {
+        Ok((_, rep)) => Ok(rep.cost.expect("finish prices the run")),
+        Err(RunError::Invalid(e)) => Err(invalid(arg, &e)),
+        Err(e @ RunError::ConservationViolated(_)) => {
+            eprintln!("error: {arg}: {e}");
+            Err(1)
+        }
+    }
+}
+
+fn cost_cmd(arg: &str, provider: Option<CostProviderArg>, json: bool) -> i32 {
+    let (text, format) = match read_scenario(arg) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let one = |p: Option<Provider>| cost_of(arg, &text, format, p);
+    match provider {
+        Some(CostProviderArg::Both) => {
+            let (aws, gcp) = match (one(Some(Provider::Aws)), one(Some(Provider::Gcp))) {
+                (Ok(a), Ok(g)) => (a, g),
+                (Err(c), _) | (_, Err(c)) => return c,
+            };
+            if json {
+                let v = serde_json::json!({
+                    "aws": aws,
+                    "gcp": gcp,
+                    "pairs": cost::report::compare(&aws, &gcp),
+                    "difference_per_month_usd": gcp.per_month_usd - aws.per_month_usd,
+                });
+                println!("{}", serde_json::to_string_pretty(&v).expect("report serialises"));
+            } else {
+                print!("{}", cost::report::render_both(&aws, &gcp));
+            }
+            0
+        }
+        p => {
+            let p = p.map(|p| match p {
+                CostProviderArg::Gcp => Provider::Gcp,
+                _ => Provider::Aws,
+            });
+            match one(p) {
+                Ok(r) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&r).expect("report serialises"));
+                    } else {
+                        print!("{}", cost::report::render(&r));
+                    }
+                    0
+                }
+                Err(c) => c,
+            }
+        }
+    }
 }
 
 /// Scenario text and a display name, from a path or a built-in name.
@@ -172,6 +274,7 @@ pub fn main() -> i32 {
             duration,
             json,
             chart,
+            provider,
         } => {
             let (text, format) = match read_scenario(&arg) {
                 Ok(t) => t,
@@ -188,7 +291,15 @@ pub fn main() -> i32 {
                 }
             };
             let start = Instant::now();
-            let (prepared, mut rep) = match run::run_text(&text, format, &Overrides { seed, duration_ns }) {
+            let (prepared, mut rep) = match run::run_text(
+                &text,
+                format,
+                &Overrides {
+                    seed,
+                    duration_ns,
+                    provider: provider.map(Provider::from),
+                },
+            ) {
                 Ok(r) => r,
                 Err(RunError::Invalid(e)) => return invalid(&arg, &e),
                 Err(e @ RunError::ConservationViolated(_)) => {
@@ -213,10 +324,23 @@ pub fn main() -> i32 {
                 println!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
             } else {
                 print!("{}", table::render(&rep));
+                if let Some(c) = &rep.cost {
+                    println!(
+                        "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
+                        c.provider,
+                        cost::report::fmt_usd(c.total_usd),
+                        cost::report::fmt_usd(c.per_month_usd),
+                    );
+                }
                 println!("replay: pipelab run {arg} --seed {}", rep.seed);
             }
             0
         }
+        Cmd::Cost {
+            scenario: arg,
+            provider,
+            json,
+        } => cost_cmd(&arg, provider, json),
         Cmd::Bench { mm4_seconds, json } => bench::run(mm4_seconds, json),
     }
 }

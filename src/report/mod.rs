@@ -115,6 +115,10 @@ pub struct RunReport {
     pub conservation: ConservationReport,
     /// Faults and alarm actions, in time order.
     pub controls: Vec<ControlReport>,
+    /// The run priced (filled in by [`crate::run::finish`]; not part of the
+    /// digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::CostReport>,
 }
 
 fn stage_report(
@@ -244,6 +248,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
             deduplicated: c.deduplicated,
             in_flight: c.in_flight,
         },
+        cost: None,
     }
 }
 

@@ -366,6 +366,9 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             rate_limit,
         });
     }
+    if let Some(cost) = &sc.cost {
+        c.errors.extend(crate::cost::check_spec(cost, text));
+    }
     if !c.errors.is_empty() {
         return Err(c.errors);
     }

@@ -45,6 +45,58 @@ pub struct Scenario {
     /// The fault timeline.
     #[serde(default, rename = "fault", skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
+    /// How to price the run (optional; see [`crate::cost`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSpec>,
+}
+
+/// A cloud provider, for pricing and the service mapping.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    Aws,
+    Gcp,
+}
+
+impl Provider {
+    /// `"aws"` or `"gcp"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Gcp => "gcp",
+        }
+    }
+}
+
+/// The `[cost]` table: which provider's services and prices, price
+/// overrides, discounts and free tiers.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CostSpec {
+    /// Provider the scenario is priced (and mapped) as (default `aws`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// Price id (see `data/prices.json`) → unit price in USD.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub overrides: std::collections::BTreeMap<String, f64>,
+    /// Discounts on named price ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<DiscountSpec>,
+    /// Subtract the providers' monthly free tiers, prorated to the run
+    /// (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_tier: Option<bool>,
+}
+
+/// A discount: the named price ids cost `1 − fraction` of their price.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DiscountSpec {
+    pub items: Vec<String>,
+    /// Share taken off, 0 to 1 (0.3 = 30 % off).
+    pub fraction: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A fault: an operational change to a stage at a time, undone after

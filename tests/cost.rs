@@ -1,0 +1,238 @@
+//! The cost model, checked against hand-computed figures.
+
+use pipelab::cost::{catalogue, CostReport};
+use pipelab::run::{self, Overrides};
+use pipelab::scenario::schema::Provider;
+use pipelab::scenario::{self, Format};
+
+fn cost(text: &str, provider: Option<Provider>) -> CostReport {
+    let o = Overrides {
+        provider,
+        ..Overrides::default()
+    };
+    let (_, rep) = run::run_text(text, Format::Toml, &o).unwrap_or_else(|e| panic!("{e}"));
+    rep.cost.expect("priced")
+}
+
+fn line<'a>(c: &'a CostReport, id: &str) -> &'a pipelab::cost::CostLine {
+    c.lines
+        .iter()
+        .find(|l| l.id == id)
+        .unwrap_or_else(|| panic!("no line {id}: {:#?}", c.lines))
+}
+
+/// 2 shards for 1 hour; 100 records/s of 1,000 bytes, constant.
+const STREAM: &str = r#"
+name = "two shards for an hour"
+duration = "1h"
+[[source]]
+id = "in"
+arrivals = "constant"
+rate = "100/s"
+record_size = "1000 B"
+to = "s"
+[[stage]]
+id = "s"
+kind = "stream"
+shards = 2
+"#;
+
+#[test]
+fn a_stream_costs_shard_hours_plus_put_units() {
+    // By hand: 2 shards × 1 h × $0.015 = $0.03.
+    // 100 records/s × 3,600 s = 360,000 records of 1,000 B, each one 25 KB
+    // PUT payload unit: 0.36 M units × $0.014 = $0.00504.
+    // Total $0.03504 for the hour; × 730 = $25.5792 a month.
+    let c = cost(STREAM, None);
+    assert_eq!(c.provider, "aws");
+    let sh = line(&c, "aws.kinesis.shard_hour");
+    assert!((sh.quantity - 2.0).abs() < 1e-9, "{sh:?}");
+    assert!((sh.usd - 0.03).abs() < 1e-12, "{sh:?}");
+    assert_eq!(
+        (sh.unit.as_str(), sh.unit_usd, sh.confirmed),
+        ("shard-hour", 0.015, true)
+    );
+    let put = line(&c, "aws.kinesis.put_payload_units_1m");
+    // Constant arrivals at k/100 s for k = 0..: 360,000 or 360,001 in an hour.
+    assert!((put.quantity - 0.36).abs() <= 1.1e-6, "{put:?}");
+    assert!((put.usd - 0.00504).abs() < 2e-8, "{put:?}");
+    assert!((c.total_usd - 0.03504).abs() < 2e-8, "{}", c.total_usd);
+    assert!((c.per_month_usd - 0.03504 * 730.0).abs() < 1e-4, "{}", c.per_month_usd);
+    assert!((c.per_year_usd - c.per_month_usd * 12.0).abs() < 1e-9);
+    let per_m = c.per_million_records_usd.expect("records delivered");
+    assert!((per_m - c.total_usd / c.records_delivered as f64 * 1e6).abs() < 1e-12);
+    assert!(c.records_delivered > 350_000);
+}
+
+/// 10 records/s of 1 MiB into S3 for an hour.
+const STORE: &str = r#"
+name = "a constant write rate"
+duration = "1h"
+[[source]]
+id = "in"
+arrivals = "constant"
+rate = "10/s"
+record_size = "1 MiB"
+to = "o"
+[[stage]]
+id = "o"
+kind = "object_store"
+"#;
+
+#[test]
+fn storage_is_integrated_over_time() {
+    // Stored bytes grow linearly from 0 to 10 MiB/s × 3,600 s, so the
+    // integral is the triangle r T² / 2 = 10 MiB/s × (3,600 s)² / 2.
+    // In GiB-months: (10/1024 GiB/s) × 6,480,000 s² / 2,628,000 s per month
+    // = 0.0240796 GiB-months; × $0.023 = $0.000553831.
+    let c = cost(STORE, None);
+    let gbm = (10.0 / 1024.0) * 3600.0 * 3600.0 / 2.0 / (730.0 * 3600.0);
+    let st = line(&c, "aws.s3.standard_gb_month");
+    assert!((st.quantity - gbm).abs() / gbm < 1e-3, "{st:?} vs {gbm}");
+    assert!((st.usd - gbm * 0.023).abs() / (gbm * 0.023) < 1e-3, "{st:?}");
+    // One PUT per record: 36,000 PUTs = 36 thousand × $0.005 = $0.18.
+    let put = line(&c, "aws.s3.put_requests_1k");
+    assert!((put.quantity - 36.0).abs() <= 0.0011, "{put:?}");
+    assert!((put.usd - 0.18).abs() < 1e-5, "{put:?}");
+}
+
+/// A pipeline touching every mapped service.
+const PIPE: &str = r#"
+name = "every service"
+duration = "10min"
+[[source]]
+id = "in"
+arrivals = "poisson"
+rate = "50/s"
+record_size = "2 KiB"
+to = "link"
+[[stage]]
+id = "link"
+kind = "link"
+to = "s"
+[[stage]]
+id = "s"
+kind = "stream"
+shards = 2
+mode = "provisioned"
+to = "fn"
+[[stage]]
+id = "fn"
+kind = "function"
+duration = "50ms"
+to = "o"
+[[stage]]
+id = "o"
+kind = "object_store"
+"#;
+
+#[test]
+fn aws_and_gcp_reports_trace_every_line_to_the_catalogue() {
+    let aws = cost(PIPE, Some(Provider::Aws));
+    let gcp = cost(PIPE, Some(Provider::Gcp));
+    assert_eq!((aws.provider.as_str(), gcp.provider.as_str()), ("aws", "gcp"));
+    for (c, prefix) in [(&aws, "aws."), (&gcp, "gcp.")] {
+        assert!(c.total_usd > 0.0);
+        for l in &c.lines {
+            let row = catalogue::find(&l.id).unwrap_or_else(|| panic!("{} not in the catalogue", l.id));
+            assert!(l.id.starts_with(prefix), "{}", l.id);
+            assert_eq!((&l.service, &l.item, &l.unit), (&row.service, &row.item, &row.unit));
+            assert_eq!(Some(l.unit_usd), row.usd);
+            assert!((l.usd - l.quantity * l.unit_usd).abs() <= 1e-12 * l.usd.abs().max(1.0));
+        }
+        let sum: f64 = c.lines.iter().map(|l| l.usd).sum();
+        assert!((sum - c.total_usd).abs() < 1e-12);
+    }
+    // Pub/Sub bills throughput, not shards.
+    assert!(gcp.lines.iter().all(|l| !l.id.contains("shard")));
+    let tp = line(&gcp, "gcp.pubsub.throughput_tib");
+    assert!(tp.quantity > 0.0);
+    // Interconnect's circuit has no published price: said, not guessed.
+    assert!(gcp
+        .unpriced
+        .iter()
+        .any(|g| g.stage == "link" && g.reason.contains("no published price")));
+    assert!(gcp
+        .mapping
+        .iter()
+        .any(|m| m.stage == "s" && m.to == "Google Cloud Pub/Sub"));
+    // Unconfirmed figures are marked.
+    assert!(!line(&gcp, "gcp.cloud_functions.cpu_ghz_second").confirmed);
+    let pairs = pipelab::cost::report::compare(&aws, &gcp);
+    assert_eq!(
+        pairs.iter().map(|p| p.stage.as_str()).collect::<Vec<_>>(),
+        ["link", "s", "fn", "o"]
+    );
+}
+
+#[test]
+fn an_unknown_price_id_in_an_override_is_a_located_error() {
+    let text = format!("{STREAM}\n[cost]\noverrides = {{ \"aws.kinesis.shard_hours\" = 0.01 }}\n");
+    let e = scenario::load(&text, Format::Toml).expect_err("invalid").0.remove(0);
+    assert_eq!(e.path, "cost.overrides.aws.kinesis.shard_hours", "{e}");
+    assert_eq!(e.line, Some(text.lines().count()), "{e}");
+    assert!(e.message.contains("did you mean `aws.kinesis.shard_hour`?"), "{e}");
+    // A known id is fine, and the override is used and shown.
+    let ok = format!("{STREAM}\n[cost]\noverrides = {{ \"aws.kinesis.shard_hour\" = 0.01 }}\n");
+    let c = cost(&ok, None);
+    let sh = line(&c, "aws.kinesis.shard_hour");
+    assert!(sh.overridden && (sh.usd - 0.02).abs() < 1e-12, "{sh:?}");
+    assert!(c
+        .assumptions
+        .iter()
+        .any(|a| a.contains("override aws.kinesis.shard_hour")));
+}
+
+#[test]
+fn a_discount_lowers_exactly_the_named_lines() {
+    let plain = cost(STREAM, None);
+    let text = format!(
+        "{STREAM}\n[cost]\ndiscounts = [{{ items = [\"aws.kinesis.shard_hour\"], fraction = 0.3, note = \"1-year reserved\" }}]\n"
+    );
+    let disc = cost(&text, None);
+    for (a, b) in plain.lines.iter().zip(&disc.lines) {
+        if a.id == "aws.kinesis.shard_hour" {
+            assert!((b.usd - a.usd * 0.7).abs() < 1e-12, "{b:?}");
+            assert!((b.discount_fraction - 0.3).abs() < 1e-12);
+        } else {
+            assert_eq!(a.usd, b.usd, "{}", a.id);
+        }
+    }
+    assert!(disc.assumptions.iter().any(|a| a.contains("1-year reserved")));
+    let bad = format!("{STREAM}\n[cost]\ndiscounts = [{{ items = [\"aws.nope.x\"], fraction = 1.5 }}]\n");
+    let errs = scenario::load(&bad, Format::Toml).expect_err("invalid").0;
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!(errs[0].path, "cost.discounts[0].items[0]");
+    assert_eq!(errs[1].path, "cost.discounts[0].fraction");
+}
+
+#[test]
+fn free_tiers_are_prorated_when_asked_for() {
+    // Lambda: 1 M requests and 400,000 GB-s free per 730 h month; over a
+    // 10-minute run that is 1/4,380 of it.
+    let text = "name = \"f\"\nduration = \"10min\"\n[[source]]\nid = \"in\"\narrivals = \"constant\"\nrate = \"10/s\"\nto = \"fn\"\n[[stage]]\nid = \"fn\"\nkind = \"function\"\nduration = \"100ms\"\n[cost]\nfree_tier = true\n";
+    let c = cost(text, None);
+    let req = line(&c, "aws.lambda.requests_1m");
+    assert!((req.free_quantity - req.quantity.min(600.0 / (730.0 * 3600.0))).abs() < 1e-12);
+    let gbs = line(&c, "aws.lambda.duration_x86_gb_second");
+    // 6,000 invocations × 0.1 s × 0.125 GB ≈ 75 GB-s (plus cold starts),
+    // under the 91.3 GB-s free share: nothing to pay.
+    assert!(gbs.free_quantity > 0.0 && gbs.usd.abs() < 1e-12, "{gbs:?}");
+}
+
+#[test]
+fn the_cost_table_keeps_old_files_valid_and_round_trips() {
+    let text =
+        format!("{STREAM}\n[cost]\nprovider = \"gcp\"\noverrides = {{ \"gcp.pubsub.throughput_tib\" = 35.0 }}\n");
+    let sc = scenario::parse(&text, Format::Toml).unwrap();
+    let back = scenario::parse(&toml::to_string(&sc).unwrap(), Format::Toml).unwrap();
+    assert_eq!(back, sc);
+    let json = serde_json::to_string(&sc).unwrap();
+    assert_eq!(scenario::parse(&json, Format::Json).unwrap(), sc);
+    // The scenario's own provider maps it.
+    let c = cost(&text, None);
+    assert_eq!(c.provider, "gcp");
+    assert_eq!(line(&c, "gcp.pubsub.throughput_tib").unit_usd, 35.0);
+    let bad = format!("{STREAM}\n[cost]\nprovidr = \"gcp\"\n");
+    assert!(scenario::parse(&bad, Format::Toml).is_err());
+}
