@@ -40,7 +40,7 @@ pub fn run(mm4_seconds: u64, json: bool) -> i32 {
     };
     let day_wall = t.elapsed().as_secs_f64();
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "mm4": {"events": mm4_events, "wall_s": mm4_wall, "events_per_s": eps},
@@ -48,11 +48,11 @@ pub fn run(mm4_seconds: u64, json: bool) -> i32 {
             })
         );
     } else {
-        println!(
+        outln!(
             "M/M/4, one record per batch: {mm4_events} events in {mm4_wall:.3} s = {:.1} M events/s",
             eps / 1e6
         );
-        println!(
+        outln!(
             "day of {:.0} M records, five stages (aggregated): {} events in {day_wall:.3} s",
             rep.conservation.generated as f64 / 1e6,
             rep.events

@@ -3,6 +3,27 @@
 //! Exit status: 0 on success, 2 on invalid input (with a located message),
 //! 1 when a run breaks an invariant (a bug).
 
+/// `println!` that exits quietly when stdout is closed (`pipelab … | head`)
+/// instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` with the same behaviour.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod bench;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -138,9 +159,9 @@ fn cost_cmd(arg: &str, provider: Option<CostProviderArg>, json: bool) -> i32 {
                     "pairs": cost::report::compare(&aws, &gcp),
                     "difference_per_month_usd": gcp.per_month_usd - aws.per_month_usd,
                 });
-                println!("{}", serde_json::to_string_pretty(&v).expect("report serialises"));
+                outln!("{}", serde_json::to_string_pretty(&v).expect("report serialises"));
             } else {
-                print!("{}", cost::report::render_both(&aws, &gcp));
+                out!("{}", cost::report::render_both(&aws, &gcp));
             }
             0
         }
@@ -152,9 +173,9 @@ fn cost_cmd(arg: &str, provider: Option<CostProviderArg>, json: bool) -> i32 {
             match one(p) {
                 Ok(r) => {
                     if json {
-                        println!("{}", serde_json::to_string_pretty(&r).expect("report serialises"));
+                        outln!("{}", serde_json::to_string_pretty(&r).expect("report serialises"));
                     } else {
-                        print!("{}", cost::report::render(&r));
+                        out!("{}", cost::report::render(&r));
                     }
                     0
                 }
@@ -206,7 +227,7 @@ pub fn main() -> i32 {
             for b in builtin::ALL {
                 let sc = scenario::parse(b.text, Format::Toml).ok();
                 let title = sc.as_ref().map_or(b.name.to_string(), |s| s.name.clone());
-                println!("{:<22} {}", b.name, title);
+                outln!("{:<22} {}", b.name, title);
             }
             0
         }
@@ -222,16 +243,16 @@ pub fn main() -> i32 {
                 None => pipelab::models::KINDS.iter().collect(),
             };
             for k in kinds {
-                println!("{}", k.name);
+                outln!("{}", k.name);
                 if !k.aws.is_empty() {
-                    println!("  AWS: {}   GCP: {}", k.aws, k.gcp);
+                    outln!("  AWS: {}   GCP: {}", k.aws, k.gcp);
                 }
-                println!("  {}", k.help);
+                outln!("  {}", k.help);
                 if !k.params.is_empty() {
-                    println!("  parameters: {}", k.params.join(", "));
+                    outln!("  parameters: {}", k.params.join(", "));
                 }
                 for l in k.limits {
-                    println!(
+                    outln!(
                         "  limit ({}): {} = {} {}{}  [{}]",
                         l.provider,
                         l.name,
@@ -241,12 +262,12 @@ pub fn main() -> i32 {
                         l.source
                     );
                 }
-                println!();
+                outln!();
             }
             0
         }
         Cmd::Version => {
-            println!("pipelab {} ({})", env!("CARGO_PKG_VERSION"), report::ENGINE_VERSION);
+            outln!("pipelab {} ({})", env!("CARGO_PKG_VERSION"), report::ENGINE_VERSION);
             0
         }
         Cmd::Validate { scenario: arg } => match read_scenario(&arg) {
@@ -256,7 +277,7 @@ pub fn main() -> i32 {
             }
             Ok((text, format)) => match scenario::load(&text, format) {
                 Ok((sc, cfg)) => {
-                    println!(
+                    outln!(
                         "{arg}: valid ({}: {} sources, {} stages, {} simulated)",
                         sc.name,
                         cfg.sources.len(),
@@ -321,18 +342,18 @@ pub fn main() -> i32 {
                 }
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
+                outln!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
             } else {
-                print!("{}", table::render(&rep));
+                out!("{}", table::render(&rep));
                 if let Some(c) = &rep.cost {
-                    println!(
+                    outln!(
                         "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
                         c.provider,
                         cost::report::fmt_usd(c.total_usd),
                         cost::report::fmt_usd(c.per_month_usd),
                     );
                 }
-                println!("replay: pipelab run {arg} --seed {}", rep.seed);
+                outln!("replay: pipelab run {arg} --seed {}", rep.seed);
             }
             0
         }

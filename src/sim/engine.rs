@@ -405,19 +405,7 @@ impl Simulation {
             }
             Ev::Stage(s, payload) => {
                 let s = s as usize;
-                let start = self.out.len();
-                {
-                    let st = &mut self.stages[s];
-                    let mut ctx = Ctx {
-                        now: self.now,
-                        stage: s as u32,
-                        rng: &mut st.rng,
-                        metrics: &mut st.metrics,
-                        events: &mut self.queue,
-                        out: &mut self.out,
-                    };
-                    st.model.on_event(&mut ctx, payload);
-                }
+                let (_, start) = self.call_stage(s, |m, ctx| m.on_event(ctx, payload));
                 self.relevel(s);
                 self.process_outputs(s, start);
             }
@@ -521,6 +509,23 @@ impl Simulation {
         self.dirty.clear();
     }
 
+    /// Calls stage `s`'s model with its context; returns the call's result
+    /// and where its outputs start on the output stack.
+    #[inline]
+    fn call_stage<R>(&mut self, s: usize, f: impl FnOnce(&mut Model, &mut Ctx) -> R) -> (R, usize) {
+        let start = self.out.len();
+        let st = &mut self.stages[s];
+        let mut ctx = Ctx {
+            now: self.now,
+            stage: s as u32,
+            rng: &mut st.rng,
+            metrics: &mut st.metrics,
+            events: &mut self.queue,
+            out: &mut self.out,
+        };
+        (f(&mut st.model, &mut ctx), start)
+    }
+
     /// Forwards what stage `s` emitted since `start`, then pops it.
     #[inline]
     fn process_outputs(&mut self, s: usize, start: usize) {
@@ -556,19 +561,7 @@ impl Simulation {
     }
 
     fn release(&mut self, s: usize, slot: u32) {
-        let start = self.out.len();
-        {
-            let st = &mut self.stages[s];
-            let mut ctx = Ctx {
-                now: self.now,
-                stage: s as u32,
-                rng: &mut st.rng,
-                metrics: &mut st.metrics,
-                events: &mut self.queue,
-                out: &mut self.out,
-            };
-            st.model.release(&mut ctx, slot);
-        }
+        let (_, start) = self.call_stage(s, |m, ctx| m.release(ctx, slot));
         self.relevel(s);
         self.process_outputs(s, start);
         if !self.stages[s].waiting.is_empty() {
@@ -828,24 +821,13 @@ impl Simulation {
         }
         b.stage_arrival = now;
         b.attempts = 0;
-        let start = self.out.len();
-        {
-            let st = &mut self.stages[t];
-            if let Some(tb) = &mut st.cfg.rate_limit {
-                tb.take(now, b.count);
-            }
-            st.metrics.arrived += b.count;
-            st.metrics.measured_arrived += b.count;
-            let mut ctx = Ctx {
-                now,
-                stage: t as u32,
-                rng: &mut st.rng,
-                metrics: &mut st.metrics,
-                events: &mut self.queue,
-                out: &mut self.out,
-            };
-            st.model.accept(&mut ctx, b);
+        let st = &mut self.stages[t];
+        if let Some(tb) = &mut st.cfg.rate_limit {
+            tb.take(now, b.count);
         }
+        st.metrics.arrived += b.count;
+        st.metrics.measured_arrived += b.count;
+        let (_, start) = self.call_stage(t, |m, ctx| m.accept(ctx, b));
         self.relevel(t);
         self.process_outputs(t, start);
     }
@@ -887,22 +869,11 @@ impl Simulation {
                     m.completed += n;
                     m.measured_completed += n;
                     // The dead-letter stage takes everything: it is a sink.
-                    let start = self.out.len();
-                    {
-                        let st = &mut self.stages[dl];
-                        st.metrics.arrived += n;
-                        st.metrics.measured_arrived += n;
-                        b.stage_arrival = self.now;
-                        let mut ctx = Ctx {
-                            now: self.now,
-                            stage: dl as u32,
-                            rng: &mut st.rng,
-                            metrics: &mut st.metrics,
-                            events: &mut self.queue,
-                            out: &mut self.out,
-                        };
-                        st.model.accept(&mut ctx, b);
-                    }
+                    let st = &mut self.stages[dl];
+                    st.metrics.arrived += n;
+                    st.metrics.measured_arrived += n;
+                    b.stage_arrival = self.now;
+                    let (_, start) = self.call_stage(dl, |m, ctx| m.accept(ctx, b));
                     self.relevel(dl);
                     self.process_outputs(dl, start);
                 }
@@ -969,19 +940,7 @@ impl Simulation {
 
     /// Applies an operational change to stage `s` and logs the outcome.
     fn apply_control(&mut self, s: usize, c: super::stage::Control, label: String) {
-        let start = self.out.len();
-        let result = {
-            let st = &mut self.stages[s];
-            let mut ctx = Ctx {
-                now: self.now,
-                stage: s as u32,
-                rng: &mut st.rng,
-                metrics: &mut st.metrics,
-                events: &mut self.queue,
-                out: &mut self.out,
-            };
-            st.model.control(&mut ctx, c)
-        };
+        let (result, start) = self.call_stage(s, |m, ctx| m.control(ctx, c));
         self.relevel(s);
         self.process_outputs(s, start);
         self.control_log.push(ControlLog {

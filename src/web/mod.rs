@@ -33,9 +33,10 @@ struct Loaded {
     error: Option<String>,
 }
 
-fn load(name: &str) -> Loaded {
-    let Some(b) = builtin::find(name) else {
-        return Loaded {
+impl Loaded {
+    /// What the page shows when a scenario cannot be run: the reason.
+    fn failed(name: &str, error: String) -> Self {
+        Loaded {
             name: name.into(),
             title: name.into(),
             description: String::new(),
@@ -47,8 +48,14 @@ fn load(name: &str) -> Loaded {
             },
             charts: vec![],
             report: None,
-            error: Some(format!("no built-in scenario named `{name}`")),
-        };
+            error: Some(error),
+        }
+    }
+}
+
+fn load(name: &str) -> Loaded {
+    let Some(b) = builtin::find(name) else {
+        return Loaded::failed(name, format!("no built-in scenario named `{name}`"));
     };
     match run::run_text(b.text, Format::Toml, &Overrides::default()) {
         Ok((p, report)) => Loaded {
@@ -60,20 +67,7 @@ fn load(name: &str) -> Loaded {
             report: Some(report),
             error: None,
         },
-        Err(e) => Loaded {
-            name: name.into(),
-            title: name.into(),
-            description: String::new(),
-            diagram: Diagram {
-                nodes: vec![],
-                edges: vec![],
-                width: 0.0,
-                height: 0.0,
-            },
-            charts: vec![],
-            report: None,
-            error: Some(e.to_string()),
-        },
+        Err(e) => Loaded::failed(name, e.to_string()),
     }
 }
 
