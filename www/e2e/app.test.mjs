@@ -84,3 +84,18 @@ test('choosing another scenario redraws the title, diagram and results', async (
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('every built-in scenario loads, runs and accounts for every record', async () => {
+  const { page, errors } = await openApp();
+  const values = await page.locator('#scenario-picker option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]));
+  assert.ok(values.length >= 5);
+  for (const [value, title] of values) {
+    await page.selectOption('#scenario-picker', value);
+    await page.waitForFunction((t) => document.querySelector('#scenario-title')?.textContent === t, title, { timeout: 60000 });
+    assert.equal(await page.locator('.error').count(), 0, `${value} shows an error`);
+    assert.ok(await page.locator('#diagram g.node').count() >= 2, `${value} has a diagram`);
+    assert.match(await page.locator('.results .summary').textContent(), /every record accounted for/, value);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
