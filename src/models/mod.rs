@@ -7,6 +7,7 @@
 //! Adding a kind: write its file with a `Params` type, a `KIND` info and a
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
+pub mod dedup;
 pub mod function;
 pub mod generic;
 pub mod link;
@@ -14,6 +15,7 @@ pub mod monitor;
 pub mod object_store;
 pub mod stream;
 pub mod transfer;
+pub mod warehouse;
 
 use crate::scenario::error::{suggest, with_suggestion};
 use crate::sim::engine::Routes;
@@ -73,6 +75,8 @@ pub const KINDS: &[KindInfo] = &[
     object_store::OBJECT_STORE,
     transfer::TRANSFER,
     link::LINK,
+    dedup::DEDUP,
+    warehouse::WAREHOUSE,
 ];
 
 /// Looks a kind up by name.
@@ -190,6 +194,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "function" => function::build(kind, params, env),
         "object_store" => object_store::build(kind, params, env),
         "transfer" => transfer::build(kind, params, env),
+        "dedup" => dedup::build(kind, params, env),
+        "warehouse" => warehouse::build(kind, params, env),
         "link" => link::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }

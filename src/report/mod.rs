@@ -53,6 +53,9 @@ pub struct StageReport {
     pub sojourn_s: Summary,
     /// Records this stage created (duplicates from re-reads; whole run).
     pub created: u64,
+    /// Records this stage removed as duplicates (whole run).
+    #[serde(default)]
+    pub deduplicated: u64,
     /// Kind-specific measurements (units in the names).
     pub extra: BTreeMap<String, f64>,
 }
@@ -64,6 +67,9 @@ pub struct EndToEndReport {
     pub delivered: u64,
     /// Records that ended in a dead-letter stage.
     pub dead_lettered: u64,
+    /// Of the delivered records, how many were duplicates of earlier ones.
+    #[serde(default)]
+    pub delivered_duplicates: u64,
     /// Event time to delivery, after warm-up.
     pub latency_s: Summary,
     /// Ingest to delivery, after warm-up.
@@ -167,6 +173,7 @@ fn stage_report(
         wait_s: m.wait.summary_s(),
         sojourn_s: m.sojourn.summary_s(),
         created: m.created,
+        deduplicated: m.deduplicated,
         extra: extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
     }
 }
@@ -226,6 +233,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         end_to_end: EndToEndReport {
             delivered: sim.e2e.delivered,
             dead_lettered: sim.e2e.dead_lettered,
+            delivered_duplicates: sim.e2e.delivered_duplicates,
             latency_s: sim.e2e.from_event.summary_s(),
             latency_from_ingest_s: sim.e2e.from_ingest.summary_s(),
         },
@@ -285,6 +293,7 @@ pub fn digest_of(sim: &Simulation) -> String {
             d.u64(v);
         }
         d.u64(m.created);
+        d.u64(m.deduplicated);
         let (a, b, c) = m.areas_at(sim.now);
         d.u128(a);
         d.u128(b);
@@ -301,6 +310,7 @@ pub fn digest_of(sim: &Simulation) -> String {
     }
     d.u64(sim.e2e.delivered);
     d.u64(sim.e2e.dead_lettered);
+    d.u64(sim.e2e.delivered_duplicates);
     sim.e2e.from_event.digest_into(&mut d);
     sim.e2e.from_ingest.digest_into(&mut d);
     d.hex()

@@ -514,6 +514,54 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 Dist::Deterministic { value: 0.0 }
             }),
         };
+        if let Some(d) = &s.duplicates {
+            let bad = |x: Option<f64>| x.is_some_and(|v| !(0.0..=1.0).contains(&v));
+            if bad(Some(d.fraction)) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("duplicates"),
+                    "`fraction` must be between 0 and 1".into(),
+                );
+            }
+            if bad(d.near) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("duplicates"),
+                    "`near` must be between 0 and 1".into(),
+                );
+            }
+            if d.dim == Some(0) || d.dim.is_some_and(|n| n > 4096) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("duplicates"),
+                    "`dim` must be between 1 and 4096".into(),
+                );
+            }
+            if d.noise.is_some_and(|n| !(n >= 0.0 && n.is_finite())) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("duplicates"),
+                    "`noise` must be zero or more".into(),
+                );
+            }
+            if d.spread == Some(0) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("duplicates"),
+                    "`spread` must be at least 1".into(),
+                );
+            }
+        }
         let dead_letter = s
             .dead_letter
             .as_deref()
@@ -543,7 +591,23 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             limit: s.limit,
             retry: s.retry.as_ref().map(retry_of),
             dead_letter,
+            duplicates: s.duplicates.as_ref().map(|d| crate::sim::source::Duplicates {
+                fraction: d.fraction,
+                near: d.near.unwrap_or(0.0),
+                dim: d.dim.unwrap_or(32),
+                noise: d.noise.unwrap_or(0.05),
+                spread: d.spread.unwrap_or(100),
+            }),
         });
+    }
+
+    // Near-duplicate detectors regenerate vectors the way the sources made them.
+    if let Some(d) = sources.iter().find_map(|s| s.duplicates) {
+        for st in stages.iter_mut() {
+            if let crate::sim::stage::Model::Dedup(m) = &mut st.model {
+                m.set_vectors(d);
+            }
+        }
     }
 
     // Alarms may only watch metrics their stage has.

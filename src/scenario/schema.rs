@@ -189,6 +189,29 @@ pub struct SourceSpec {
     pub retry: Option<RetrySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<String>,
+    /// Duplicates of earlier records injected at the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<DuplicatesSpec>,
+}
+
+/// `duplicates = { fraction = 0.3, near = 0.5, dim = 32, noise = 0.05 }`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicatesSpec {
+    /// Share of records that duplicate an earlier record, 0 to 1.
+    pub fraction: f64,
+    /// Share of duplicates that are near (noisy) copies (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<f64>,
+    /// Embedding dimension (default 32).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dim: Option<u32>,
+    /// Noise of a near copy relative to the unit base vector (default 0.05).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<f64>,
+    /// A duplicate copies one of the last `spread` originals (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<u64>,
 }
 
 /// A traffic spike.

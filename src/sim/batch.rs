@@ -33,6 +33,13 @@ pub struct Batch {
     pub attempts: u16,
     /// How many of the records are duplicates of earlier records.
     pub duplicates: u64,
+    /// Content group of a single-record batch (0 = none): records with the
+    /// same group are copies of one original (the original's record number
+    /// plus 1), so a detector can regenerate the base vector from it.
+    pub group: u64,
+    /// 0 for an original or an exact copy; otherwise the seed of a
+    /// near-duplicate's noise (a noisy copy of the group's base vector).
+    pub variant: u32,
 }
 
 impl Batch {
@@ -50,6 +57,8 @@ impl Batch {
             kind: 0,
             attempts: 0,
             duplicates: 0,
+            group: 0,
+            variant: 0,
         }
     }
 

@@ -17,13 +17,15 @@ pub struct StageBalance {
     pub created: u64,
     pub completed: u64,
     pub dropped: u64,
+    /// Records removed here as duplicates.
+    pub deduplicated: u64,
     pub in_flight: u64,
 }
 
 impl StageBalance {
-    /// True when `arrived + created = completed + dropped + in_flight`.
+    /// True when `arrived + created = completed + dropped + deduplicated + in_flight`.
     pub fn holds(&self) -> bool {
-        self.arrived + self.created == self.completed + self.dropped + self.in_flight
+        self.arrived + self.created == self.completed + self.dropped + self.deduplicated + self.in_flight
     }
 }
 
@@ -54,6 +56,7 @@ pub fn check(sim: &Simulation) -> Conservation {
     let mut dropped = sim.e2e.dead_lettered;
     let mut in_flight = 0;
     let mut generated = 0;
+    let mut deduplicated = 0;
     for (i, s) in sim.sources.iter().enumerate() {
         let b = StageBalance {
             id: s.cfg.id.clone(),
@@ -61,6 +64,7 @@ pub fn check(sim: &Simulation) -> Conservation {
             created: 0,
             completed: s.metrics.completed,
             dropped: s.metrics.dropped_total(),
+            deduplicated: 0,
             in_flight: sim.source_in_flight(i),
         };
         generated += b.arrived;
@@ -75,9 +79,11 @@ pub fn check(sim: &Simulation) -> Conservation {
             created: s.metrics.created,
             completed: s.metrics.completed,
             dropped: s.metrics.dropped_total(),
+            deduplicated: s.metrics.deduplicated,
             in_flight: sim.stage_in_flight(i),
         };
         generated += b.created;
+        deduplicated += b.deduplicated;
         dropped += b.dropped;
         in_flight += b.in_flight;
         stages.push(b);
@@ -86,7 +92,7 @@ pub fn check(sim: &Simulation) -> Conservation {
         generated,
         delivered: sim.e2e.delivered,
         dropped,
-        deduplicated: 0,
+        deduplicated,
         in_flight,
         stages,
     }

@@ -195,6 +195,8 @@ pub struct EndToEnd {
     pub delivered: u64,
     /// Records that ended in a dead-letter stage (whole run).
     pub dead_lettered: u64,
+    /// Of the delivered records, how many were duplicates of earlier ones.
+    pub delivered_duplicates: u64,
     /// Latency from event time to delivery (after warm-up).
     pub from_event: Histogram,
     /// Latency from ingest to delivery (after warm-up).
@@ -578,6 +580,7 @@ impl Simulation {
         let now = self.now;
         let e = &mut self.e2e;
         e.delivered += b.count;
+        e.delivered_duplicates += b.duplicates;
         e.from_ingest.record(now - b.ingest_time.min(now), b.count);
         let lat_mean = now.saturating_sub(b.event_time);
         e.latency_sum_ns += lat_mean as u128 * b.count as u128;

@@ -81,6 +81,9 @@ pub struct StageMetrics {
     /// Records this stage created (duplicates from re-reads and
     /// redeliveries): they count as generated in the conservation balance.
     pub created: u64,
+    /// Records this stage removed as duplicates of earlier records (they
+    /// leave the balance as deduplicated, neither delivered nor dropped).
+    pub deduplicated: u64,
     /// Records refused by this stage (full with `reject`, or over a rate
     /// limit) and handed back to their sender.
     pub throttled: u64,

@@ -95,6 +95,46 @@ pub struct SourceConfig {
     pub limit: Option<u64>,
     pub retry: Option<RetryPolicy>,
     pub dead_letter: Option<usize>,
+    /// Duplicates injected at the source (none if `None`).
+    pub duplicates: Option<Duplicates>,
+}
+
+/// Duplicates a source injects: a share of records are copies of recent
+/// earlier records, exact or near (a noisy copy of the original's vector).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Duplicates {
+    /// Share of records that are duplicates, 0 to 1.
+    pub fraction: f64,
+    /// Share of duplicates that are near (noisy) rather than exact copies.
+    pub near: f64,
+    /// Dimension of the records' embedding vectors.
+    pub dim: u32,
+    /// Standard deviation of a near-duplicate's noise per component
+    /// (base vectors have unit length, components of size about 1/√dim).
+    pub noise: f64,
+    /// A duplicate copies one of the last `spread` originals (uniformly).
+    pub spread: u64,
+}
+
+impl Duplicates {
+    /// Writes the embedding of content (`group`, `variant`) into `out`
+    /// (`dim` components): the group's base vector, a unit vector drawn from
+    /// a stream seeded by the group, plus for `variant > 0` Gaussian noise of
+    /// `noise / √dim` per component from a stream seeded by the variant.
+    /// Deterministic: any stage can regenerate a record's vector.
+    pub fn vector(&self, group: u64, variant: u32, out: &mut Vec<f64>) {
+        let dim = self.dim.max(1) as usize;
+        out.clear();
+        let mut base = Stream::new(group, "dup:base");
+        out.extend((0..dim).map(|_| base.normal()));
+        let norm = libm::sqrt(out.iter().map(|x| x * x).sum::<f64>()).max(1e-300);
+        out.iter_mut().for_each(|x| *x /= norm);
+        if variant > 0 {
+            let mut n = Stream::new(group ^ ((variant as u64) << 32 | variant as u64), "dup:noise");
+            let sd = self.noise / libm::sqrt(dim as f64);
+            out.iter_mut().for_each(|x| *x += sd * n.normal());
+        }
+    }
 }
 
 const HOUR_NS: Nanos = 3600 * NS_PER_S;
@@ -205,6 +245,8 @@ pub struct SourceState {
     pub carry: f64,
     /// Records generated so far.
     pub generated: u64,
+    /// Original (non-duplicate) records so far, when injecting duplicates.
+    pub originals: u64,
 }
 
 impl SourceState {
@@ -215,6 +257,7 @@ impl SourceState {
             trace_pos: 0,
             carry: 0.0,
             generated: 0,
+            originals: 0,
         }
     }
 
@@ -318,6 +361,9 @@ impl SourceState {
                     if let Some(b) = out.last_mut() {
                         b.key = key;
                     }
+                    if let Some(d) = cfg.duplicates {
+                        self.mark_duplicate(&d, out);
+                    }
                     self.next_arrival(cfg, now)
                 }
                 Some(dt) => {
@@ -346,6 +392,9 @@ impl SourceState {
                             }
                             if let Some(b) = out.last_mut() {
                                 b.key = key;
+                                if let Some(d) = cfg.duplicates {
+                                    b.duplicates = self.rng.binomial(b.count, d.fraction);
+                                }
                             }
                         }
                     }
@@ -357,6 +406,25 @@ impl SourceState {
                     }
                 }
             },
+        }
+    }
+
+    /// Makes the last (one-record) batch of `out` a duplicate of a recent
+    /// original with probability `fraction`, or a new original.
+    fn mark_duplicate(&mut self, d: &Duplicates, out: &mut [Batch]) {
+        let Some(b) = out.last_mut() else { return };
+        if self.originals > 0 && self.rng.uniform() < d.fraction {
+            let back = self.rng.below(d.spread.max(1).min(self.originals));
+            b.group = self.originals - back;
+            b.variant = if self.rng.uniform() < d.near {
+                1 + self.rng.below(u32::MAX as u64 - 1) as u32
+            } else {
+                0
+            };
+            b.duplicates = 1;
+        } else {
+            self.originals += 1;
+            b.group = self.originals;
         }
     }
 
@@ -390,6 +458,7 @@ mod tests {
             limit: None,
             retry: None,
             dead_letter: None,
+            duplicates: None,
         }
     }
 

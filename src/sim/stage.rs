@@ -63,6 +63,12 @@ impl Ctx<'_> {
         self.metrics.created += n;
     }
 
+    /// Counts `n` records removed as duplicates of earlier records.
+    #[inline]
+    pub fn deduplicate(&mut self, n: u64) {
+        self.metrics.deduplicated += n;
+    }
+
     /// Records that `weight` records waited `wait_ns` for a server.
     #[inline]
     pub fn record_wait(&mut self, wait_ns: Nanos, weight: u64) {
@@ -162,6 +168,10 @@ pub enum Model {
     Transfer(crate::models::transfer::TransferStage),
     /// A network link: FIFO transmission at a bandwidth, then latency.
     Link(crate::models::link::LinkStage),
+    /// Duplicate removal by key or vector similarity (OpenSearch k-NN).
+    Dedup(Box<crate::models::dedup::DedupStage>),
+    /// Analytical warehouse: loads and an internal query mix (Redshift, BigQuery).
+    Warehouse(Box<crate::models::warehouse::WarehouseStage>),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -180,6 +190,8 @@ macro_rules! dispatch {
             Model::ObjectStore($m) => $e,
             Model::Transfer($m) => $e,
             Model::Link($m) => $e,
+            Model::Dedup($m) => $e,
+            Model::Warehouse($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
