@@ -162,6 +162,12 @@ pub enum Model {
     Transfer(crate::models::transfer::TransferStage),
     /// A network link: FIFO transmission at a bandwidth, then latency.
     Link(crate::models::link::LinkStage),
+    /// Partitioned key-value table (DynamoDB, Bigtable).
+    KvStore(Box<crate::models::kv_store::KvStoreStage>),
+    /// Change data capture applying a table's changes downstream.
+    Cdc(Box<crate::models::cdc::CdcStage>),
+    /// Relational database instance (RDS, Cloud SQL).
+    SqlStore(Box<crate::models::sql_store::SqlStoreStage>),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -180,6 +186,9 @@ macro_rules! dispatch {
             Model::ObjectStore($m) => $e,
             Model::Transfer($m) => $e,
             Model::Link($m) => $e,
+            Model::KvStore($m) => $e,
+            Model::Cdc($m) => $e,
+            Model::SqlStore($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
