@@ -17,6 +17,7 @@
 //! shells over it.
 
 pub mod cost;
+pub mod governance;
 pub mod models;
 pub mod report;
 pub mod run;

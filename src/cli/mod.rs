@@ -83,6 +83,14 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Review a scenario's architecture as a PCI DSS or GDPR reviewer would.
+    Compliance {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// Print the findings as one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a scenario file without running it.
     Validate {
         /// A scenario file (.toml or .json) or the name of a built-in.
@@ -270,6 +278,29 @@ pub fn main() -> i32 {
             outln!("pipelab {} ({})", env!("CARGO_PKG_VERSION"), report::ENGINE_VERSION);
             0
         }
+        Cmd::Compliance { scenario: arg, json } => match read_scenario(&arg) {
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+            Ok((text, format)) => match scenario::load(&text, format) {
+                Ok((sc, _)) => {
+                    let findings = pipelab::governance::check(&sc);
+                    if json {
+                        println!("{}", serde_json::to_string(&findings).unwrap_or_default());
+                    } else if findings.is_empty() {
+                        println!("{arg}: no findings");
+                    } else {
+                        for f in &findings {
+                            println!("{} [{}] {}: {}", f.rule, f.standard, f.subject, f.message);
+                        }
+                    }
+                    // Findings are a review, not an error: exit 1 so scripts can gate on it.
+                    i32::from(!findings.is_empty())
+                }
+                Err(e) => invalid(&arg, &e),
+            },
+        },
         Cmd::Validate { scenario: arg } => match read_scenario(&arg) {
             Err(e) => {
                 eprintln!("error: {e}");

@@ -7,12 +7,15 @@
 //! Adding a kind: write its file with a `Params` type, a `KIND` info and a
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
+pub mod cdc;
 pub mod dedup;
 pub mod function;
 pub mod generic;
+pub mod kv_store;
 pub mod link;
 pub mod monitor;
 pub mod object_store;
+pub mod sql_store;
 pub mod stream;
 pub mod transfer;
 pub mod warehouse;
@@ -77,6 +80,9 @@ pub const KINDS: &[KindInfo] = &[
     link::LINK,
     dedup::DEDUP,
     warehouse::WAREHOUSE,
+    kv_store::KV_STORE,
+    cdc::CDC,
+    sql_store::SQL_STORE,
 ];
 
 /// Looks a kind up by name.
@@ -197,6 +203,9 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "dedup" => dedup::build(kind, params, env),
         "warehouse" => warehouse::build(kind, params, env),
         "link" => link::build(kind, params, env),
+        "kv_store" => kv_store::build(kind, params, env),
+        "cdc" => cdc::build(kind, params, env),
+        "sql_store" => sql_store::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

@@ -27,7 +27,8 @@ builtins![
     "lambda-burst",
     "day-500m-pipeline",
     "fintrust-bulk-transfer",
-    "ticket-dedup"
+    "ticket-dedup",
+    "edutech-cqrs"
 ];
 
 /// The scenario the app opens with.

@@ -328,6 +328,14 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 continue;
             }
         };
+        let mut built = built;
+        if let Some(k) = crate::governance::kms_latency_ns(sc, &s.id) {
+            match &mut built.model {
+                crate::sim::stage::Model::KvStore(m) => m.kms_ns = Some(k),
+                crate::sim::stage::Model::SqlStore(m) => m.kms_ns = Some(k),
+                _ => {}
+            }
+        }
         let to =
             s.to.as_deref()
                 .and_then(|t| resolve(&mut c, "stage", i, &s.id, "to", t));
@@ -365,6 +373,24 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             dead_letter,
             rate_limit,
         });
+    }
+    if let Some(g) = &sc.governance {
+        let names = g
+            .encrypted
+            .iter()
+            .chain(&g.pii_scan)
+            .chain(g.accesses.iter().map(|a| &a.stage));
+        for name in names {
+            if !index.contains_key(name.as_str()) {
+                let hint = suggest(name, ids.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                c.top(
+                    "governance",
+                    format!("names stage `{name}`, but there is no stage with that id{hint}"),
+                );
+            }
+        }
     }
     if let Some(cost) = &sc.cost {
         c.errors.extend(crate::cost::check_spec(cost, text));
@@ -559,6 +585,29 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                     &s.id,
                     Some("duplicates"),
                     "`spread` must be at least 1".into(),
+                );
+            }
+        }
+        // A key-value store rejects items over its size limit: a source
+        // whose records are always (or at most) too large is an error here.
+        if let Some(crate::sim::stage::Model::KvStore(kv)) = to.and_then(|t| stages.get(t)).map(|st| &st.model) {
+            let smallest = match &record_bytes {
+                Dist::Deterministic { value } => Some(*value),
+                Dist::Uniform { min, .. } => Some(*min),
+                Dist::Empirical { values } => values.iter().copied().reduce(f64::min),
+                _ => None,
+            };
+            if let Some(b) = smallest.filter(|b| *b > kv.item_limit as f64) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("record_size"),
+                    format!(
+                        "records of {b} bytes exceed the item size limit of `{}` ({} bytes); DynamoDB rejects them",
+                        sc.stages[to.unwrap_or(0)].id,
+                        kv.item_limit
+                    ),
                 );
             }
         }

@@ -48,6 +48,88 @@ pub struct Scenario {
     /// How to price the run (optional; see [`crate::cost`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSpec>,
+    /// Access control, encryption, audit and PII scanning (optional; see
+    /// [`crate::governance`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<GovernanceSpec>,
+}
+
+/// The `[governance]` table.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GovernanceSpec {
+    /// Principals (IAM roles, service accounts).
+    #[serde(default, rename = "principal", skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<PrincipalSpec>,
+    /// Datasets and what they hold.
+    #[serde(default, rename = "dataset", skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<DatasetSpec>,
+    /// Permissions (Lake Formation / Dataplex / IAM grants).
+    #[serde(default, rename = "grant", skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<GrantSpec>,
+    /// Which stage touches which dataset as which principal.
+    #[serde(default, rename = "access", skip_serializing_if = "Vec::is_empty")]
+    pub accesses: Vec<AccessSpec>,
+    /// Stages whose data is encrypted with a KMS key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub encrypted: Vec<String>,
+    /// Added time per KMS request on encrypted stores (default 5 ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_latency: Option<Duration>,
+    /// Whether an audit trail (CloudTrail / Cloud Audit Logs) records every operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<bool>,
+    /// Stages whose stored bytes are scanned for PII (Macie / Sensitive Data Protection).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pii_scan: Vec<String>,
+}
+
+/// A principal.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalSpec {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// A dataset.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSpec {
+    pub id: String,
+    /// Holds personal data (GDPR).
+    #[serde(default)]
+    pub pii: bool,
+    /// Holds cardholder data (PCI DSS).
+    #[serde(default)]
+    pub card_data: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+}
+
+/// A grant: `principal` may do `actions` (`read`, `write`, `*`) on `dataset`
+/// (`*` = every dataset), optionally only on `columns`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantSpec {
+    pub principal: String,
+    pub dataset: String,
+    pub actions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+}
+
+/// A stage's access: every record it takes is one `action` on `dataset` by `principal`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSpec {
+    pub stage: String,
+    pub principal: String,
+    pub dataset: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
 }
 
 /// A cloud provider, for pricing and the service mapping.

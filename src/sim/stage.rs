@@ -172,6 +172,12 @@ pub enum Model {
     Dedup(Box<crate::models::dedup::DedupStage>),
     /// Analytical warehouse: loads and an internal query mix (Redshift, BigQuery).
     Warehouse(Box<crate::models::warehouse::WarehouseStage>),
+    /// Partitioned key-value table (DynamoDB, Bigtable).
+    KvStore(Box<crate::models::kv_store::KvStoreStage>),
+    /// Change data capture applying a table's changes downstream.
+    Cdc(Box<crate::models::cdc::CdcStage>),
+    /// Relational database instance (RDS, Cloud SQL).
+    SqlStore(Box<crate::models::sql_store::SqlStoreStage>),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -192,6 +198,9 @@ macro_rules! dispatch {
             Model::Link($m) => $e,
             Model::Dedup($m) => $e,
             Model::Warehouse($m) => $e,
+            Model::KvStore($m) => $e,
+            Model::Cdc($m) => $e,
+            Model::SqlStore($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
