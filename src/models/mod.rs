@@ -7,11 +7,13 @@
 //! Adding a kind: write its file with a `Params` type, a `KIND` info and a
 //! `build` function, and add one line to [`KINDS`] and one arm to [`build`].
 
+pub mod etl;
 pub mod function;
 pub mod generic;
 pub mod link;
 pub mod monitor;
 pub mod object_store;
+pub mod spark;
 pub mod stream;
 pub mod transfer;
 
@@ -73,6 +75,8 @@ pub const KINDS: &[KindInfo] = &[
     object_store::OBJECT_STORE,
     transfer::TRANSFER,
     link::LINK,
+    etl::ETL,
+    spark::SPARK,
 ];
 
 /// Looks a kind up by name.
@@ -191,6 +195,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "object_store" => object_store::build(kind, params, env),
         "transfer" => transfer::build(kind, params, env),
         "link" => link::build(kind, params, env),
+        "etl" => etl::build(kind, params, env),
+        "spark" => spark::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

@@ -518,6 +518,25 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             .dead_letter
             .as_deref()
             .and_then(|t| resolve(&mut c, "source", i, &s.id, "dead_letter", t));
+        let lateness = s.lateness.as_ref().and_then(|l| {
+            if !(l.fraction.is_finite() && (0.0..=1.0).contains(&l.fraction)) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("lateness"),
+                    "lateness.fraction: must be between 0 and 1".into(),
+                );
+                return None;
+            }
+            match dist_of(&l.delay) {
+                Ok(d) => Some((l.fraction, d)),
+                Err(e) => {
+                    c.err("source", i, &s.id, Some("lateness"), format!("lateness.delay: {e}"));
+                    None
+                }
+            }
+        });
         sources.push(SourceConfig {
             id: s.id.clone(),
             to: to.unwrap_or(0),
@@ -543,6 +562,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             limit: s.limit,
             retry: s.retry.as_ref().map(retry_of),
             dead_letter,
+            lateness,
         });
     }
 

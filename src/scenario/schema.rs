@@ -189,6 +189,20 @@ pub struct SourceSpec {
     pub retry: Option<RetrySpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<String>,
+    /// Late data: a share of records whose event time lies a delay before
+    /// their arrival (poisson and constant arrivals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<LatenessSpec>,
+}
+
+/// Records that arrive later than they happened.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LatenessSpec {
+    /// Share of records delayed, 0 to 1.
+    pub fraction: f64,
+    /// Delay between event time and arrival (a duration or a distribution).
+    pub delay: DistSpec<Duration>,
 }
 
 /// A traffic spike.

@@ -12,7 +12,7 @@
 use super::batch::Batch;
 use super::dist::Dist;
 use super::rng::Stream;
-use super::time::{Nanos, NS_PER_S};
+use super::time::{round_ns, Nanos, NS_PER_S};
 
 /// How arrivals are spaced.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,6 +95,9 @@ pub struct SourceConfig {
     pub limit: Option<u64>,
     pub retry: Option<RetryPolicy>,
     pub dead_letter: Option<usize>,
+    /// Late data: (share of records, delay between event time and arrival
+    /// in nanoseconds). Poisson and constant arrivals only.
+    pub lateness: Option<(f64, Dist)>,
 }
 
 const HOUR_NS: Nanos = 3600 * NS_PER_S;
@@ -318,6 +321,15 @@ impl SourceState {
                     if let Some(b) = out.last_mut() {
                         b.key = key;
                     }
+                    if let Some((share, delay)) = &cfg.lateness {
+                        if self.rng.uniform() < *share {
+                            let d = round_ns(delay.sample(&mut self.rng));
+                            if let Some(b) = out.last_mut() {
+                                b.event_time = now.saturating_sub(d);
+                                b.event_min = b.event_time;
+                            }
+                        }
+                    }
                     self.next_arrival(cfg, now)
                 }
                 Some(dt) => {
@@ -347,6 +359,9 @@ impl SourceState {
                             if let Some(b) = out.last_mut() {
                                 b.key = key;
                             }
+                            if let Some((share, delay)) = &cfg.lateness {
+                                self.make_late(out, *share, delay);
+                            }
                         }
                     }
                     let next = now + dt;
@@ -358,6 +373,25 @@ impl SourceState {
                 }
             },
         }
+    }
+
+    /// Turns a binomial share of the last batch in `out` into late records:
+    /// split off and shifted back in event time by one delay draw.
+    fn make_late(&mut self, out: &mut Vec<Batch>, share: f64, delay: &Dist) {
+        let Some(last) = out.last_mut() else { return };
+        let late = self.rng.binomial(last.count, share);
+        if late == 0 {
+            return;
+        }
+        let d = round_ns(delay.sample(&mut self.rng));
+        let mut part = if late == last.count {
+            out.pop().expect("a batch")
+        } else {
+            last.split_off(late)
+        };
+        part.event_time = part.event_time.saturating_sub(d);
+        part.event_min = part.event_min.saturating_sub(d);
+        out.push(part);
     }
 
     fn push(&mut self, out: &mut Vec<Batch>, count: u64, bytes: u64, event_time: Nanos, span: Nanos) {
@@ -390,6 +424,7 @@ mod tests {
             limit: None,
             retry: None,
             dead_letter: None,
+            lateness: None,
         }
     }
 

@@ -162,6 +162,10 @@ pub enum Model {
     Transfer(crate::models::transfer::TransferStage),
     /// A network link: FIFO transmission at a bandwidth, then latency.
     Link(crate::models::link::LinkStage),
+    /// Managed ETL job (Glue, Dataflow): scheduled or streaming runs.
+    Etl(Box<crate::models::etl::EtlStage>),
+    /// Spark (or MapReduce) micro-batches with watermarks and joins.
+    Spark(Box<crate::models::spark::SparkStage>),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -180,6 +184,8 @@ macro_rules! dispatch {
             Model::ObjectStore($m) => $e,
             Model::Transfer($m) => $e,
             Model::Link($m) => $e,
+            Model::Etl($m) => $e,
+            Model::Spark($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };
