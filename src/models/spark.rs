@@ -313,16 +313,15 @@ impl SparkConfig {
         let mut shuffle_ns = 0.0;
         if let Some(j) = &self.join {
             let big = bytes as f64 * j.selectivity;
+            // Either way the table's rows are read once per batch.
+            compute += j.other_rows as f64 * self.per_record_ns / slots;
             if j.broadcast {
                 shuffle = j.other_bytes * e;
                 shuffle_ns = shuffle / (e * self.shuffle_bytes_per_s) * 1e9;
-                // Every executor builds the hash table from the whole table.
-                compute += j.other_rows as f64 * self.per_record_ns / self.cores as f64;
             } else {
                 shuffle = big + j.other_bytes;
                 let lanes = e.min(j.key_cardinality as f64);
                 shuffle_ns = shuffle / (lanes * self.shuffle_bytes_per_s) * 1e9;
-                compute += j.other_rows as f64 * self.per_record_ns / slots;
             }
         }
         let spill_ns = self
