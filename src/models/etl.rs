@@ -330,32 +330,53 @@ impl Held {
     }
 }
 
-/// Records waiting for the next run, merged into one batch, with the sum of
-/// their arrival times (for the mean wait).
+/// Records waiting for the next run, kept as they arrived (so their event
+/// times stay as precise as the sources made them), with the sum of their
+/// arrival times (for the mean wait).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Pending {
-    pub(crate) batch: Option<Batch>,
+    batches: Vec<Batch>,
+    count: u64,
+    bytes: u64,
     /// Σ count × stage arrival, in record-nanoseconds.
     arrival_sum: u128,
+}
+
+/// The records of one run.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Taken {
+    pub(crate) batches: Vec<Batch>,
+    pub(crate) count: u64,
+    pub(crate) bytes: u64,
+    /// The records' mean arrival time.
+    pub(crate) mean_arrival: Nanos,
 }
 
 impl Pending {
     pub(crate) fn add(&mut self, b: Batch) {
         self.arrival_sum += b.count as u128 * b.stage_arrival as u128;
-        match &mut self.batch {
-            Some(p) => p.absorb(&b),
-            None => self.batch = Some(b),
-        }
+        self.count += b.count;
+        self.bytes += b.bytes;
+        self.batches.push(b);
     }
     pub(crate) fn count(&self) -> u64 {
-        self.batch.map_or(0, |b| b.count)
+        self.count
     }
-    /// Takes everything; returns the batch and the records' mean arrival.
-    pub(crate) fn take(&mut self) -> Option<(Batch, Nanos)> {
-        let b = self.batch.take()?;
-        let mean = (self.arrival_sum / b.count as u128) as Nanos;
+    /// Takes everything, if anything waits.
+    pub(crate) fn take(&mut self) -> Option<Taken> {
+        if self.count == 0 {
+            return None;
+        }
+        let t = Taken {
+            batches: std::mem::take(&mut self.batches),
+            count: self.count,
+            bytes: self.bytes,
+            mean_arrival: (self.arrival_sum / self.count as u128) as Nanos,
+        };
+        self.count = 0;
+        self.bytes = 0;
         self.arrival_sum = 0;
-        Some((b, mean))
+        Some(t)
     }
 }
 
@@ -382,8 +403,8 @@ pub struct EtlStage {
     pending: Pending,
     /// Records of the run in progress.
     running: u64,
-    /// The run in progress: (batch, workers, started).
-    job: Option<(Batch, u64, Nanos)>,
+    /// The run in progress: (records, workers, started).
+    job: Option<(Taken, u64, Nanos)>,
     /// A run timer is scheduled.
     timer_set: bool,
     /// The streaming job has started (paid its start-up).
@@ -449,10 +470,10 @@ impl EtlStage {
     }
 
     fn start_run(&mut self, ctx: &mut Ctx) {
-        let Some((batch, mean_arrival)) = self.pending.take() else {
+        let Some(batch) = self.pending.take() else {
             return;
         };
-        ctx.record_wait(ctx.now.saturating_sub(mean_arrival), batch.count);
+        ctx.record_wait(ctx.now.saturating_sub(batch.mean_arrival), batch.count);
         let workers = self.workers_for(batch.count);
         let mut t = self.processing_ns(batch.count, workers);
         if self.cfg.mode == Mode::Batch || !self.started {
@@ -565,8 +586,10 @@ impl StageModel for EtlStage {
                 self.last_duration_ns = d;
                 self.last_workers = workers;
                 self.running = 0;
-                let slot = self.held.put(batch);
-                ctx.emit(slot, batch);
+                for b in batch.batches {
+                    let slot = self.held.put(b);
+                    ctx.emit(slot, b);
+                }
                 if self.pending.count() > 0 {
                     self.arm(ctx);
                 }

@@ -26,7 +26,7 @@
 //! per executor, spread over at most `key_cardinality` executors (too few
 //! join keys leave executors idle).
 
-use super::etl::{fraction_in, Held, Pending};
+use super::etl::{fraction_in, Held, Pending, Taken};
 use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::{ByteRate, Bytes, Duration};
 use crate::sim::batch::Batch;
@@ -343,7 +343,7 @@ pub struct SparkStage {
     cfg: SparkConfig,
     pending: Pending,
     /// The batch in progress and when it started.
-    job: Option<(Batch, Nanos)>,
+    job: Option<(Taken, Nanos)>,
     running: u64,
     timer_set: bool,
     /// A trigger fired while a batch ran: when (the next batch is overdue).
@@ -393,10 +393,10 @@ impl SparkStage {
     }
 
     fn start(&mut self, ctx: &mut Ctx, due: Nanos) {
-        let Some((batch, mean_arrival)) = self.pending.take() else {
+        let Some(batch) = self.pending.take() else {
             return;
         };
-        ctx.record_wait(ctx.now.saturating_sub(mean_arrival), batch.count);
+        ctx.record_wait(ctx.now.saturating_sub(batch.mean_arrival), batch.count);
         self.max_delay_ns = self.max_delay_ns.max(ctx.now.saturating_sub(due));
         let c = self.cfg.cost(batch.count, batch.bytes);
         self.shuffle_bytes += c.shuffle_bytes;
@@ -410,11 +410,8 @@ impl SparkStage {
             return;
         }
         let t = self.cfg.trigger_ns;
-        let at = if t == 0 {
-            ctx.now
-        } else {
-            (ctx.now / t + 1).saturating_mul(t)
-        };
+        // The next multiple of the trigger (now, with no trigger).
+        let at = ctx.now.checked_div(t).map_or(ctx.now, |q| (q + 1).saturating_mul(t));
         ctx.schedule(at, TIMER_TRIGGER);
         self.timer_set = true;
     }
@@ -497,8 +494,10 @@ impl StageModel for SparkStage {
         self.last_ns = d;
         self.max_ns = self.max_ns.max(d);
         self.running = 0;
-        let slot = self.held.put(batch);
-        ctx.emit(slot, batch);
+        for b in batch.batches {
+            let slot = self.held.put(b);
+            ctx.emit(slot, b);
+        }
         if let Some(due) = self.due_since.take() {
             self.start(ctx, due);
         }

@@ -26,7 +26,8 @@ builtins![
     "kinesis-autoscale",
     "lambda-burst",
     "day-500m-pipeline",
-    "fintrust-bulk-transfer"
+    "fintrust-bulk-transfer",
+    "ticket-spark-streaming"
 ];
 
 /// The scenario the app opens with.
