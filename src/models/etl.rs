@@ -27,7 +27,7 @@ use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::Duration;
 use crate::sim::batch::Batch;
 use crate::sim::metrics::DropReason;
-use crate::sim::stage::{Ctx, Model, StageModel};
+use crate::sim::stage::{Control, Ctx, Model, StageModel};
 use crate::sim::time::{round_ns, Nanos, NS_PER_S};
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +96,7 @@ pub const ETL: KindInfo = KindInfo {
            pass and incompatible producers are rejected (`schema_rejected`); both are dropped with reason \
            `schema` (until `schema_fix` has passed, if given). Worker-hours (`dpu_hours`) are measured for \
            cost. It does not model job bookmarks, retries of failed runs, memory limits or the one-minute \
-           billing minimum; a run due while one is still running is skipped (`runs_skipped`), as Glue's \
+           billing minimum (`scale` and `slow` apply to later runs); a run due while one is still running is skipped (`runs_skipped`), as Glue's \
            default MaxConcurrentRuns = 1 does.",
     params: &[
         "flavour",
@@ -418,6 +418,8 @@ pub struct EtlStage {
     last_workers: u64,
     schema_failures: u64,
     schema_rejected: u64,
+    /// Processing-time factor from `slow` faults (1 = normal).
+    slow: f64,
 }
 
 const TIMER_RUN: u32 = 0;
@@ -441,6 +443,7 @@ impl EtlStage {
             last_workers: 0,
             schema_failures: 0,
             schema_rejected: 0,
+            slow: 1.0,
         }
     }
 
@@ -475,7 +478,7 @@ impl EtlStage {
         };
         ctx.record_wait(ctx.now.saturating_sub(batch.mean_arrival), batch.count);
         let workers = self.workers_for(batch.count);
-        let mut t = self.processing_ns(batch.count, workers);
+        let mut t = self.processing_ns(batch.count, workers) * self.slow;
         if self.cfg.mode == Mode::Batch || !self.started {
             t += self.cfg.startup_ns as f64;
             self.started = true;
@@ -553,6 +556,27 @@ impl StageModel for EtlStage {
             ("schema_failures", self.schema_failures as f64),
             ("schema_rejected", self.schema_rejected as f64),
         ]
+    }
+
+    /// `scale` changes the workers of later runs (the autoscaling ceiling
+    /// when autoscaling); `slow` stretches later runs.
+    fn control(&mut self, _ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        let current = self.cfg.autoscale.map_or(self.cfg.workers, |a| a.1);
+        let n = match c {
+            Control::Slow(f) => {
+                self.slow = f;
+                return Ok(());
+            }
+            Control::ScaleTo(n) => n as u64,
+            Control::ScaleBy(f) => libm::round(current as f64 * f) as u64,
+            other => return Err(format!("`{}` does not apply to an `etl` stage", other.name())),
+        }
+        .max(1);
+        match &mut self.cfg.autoscale {
+            Some((lo, hi)) => *hi = n.max(*lo),
+            None => self.cfg.workers = n,
+        }
+        Ok(())
     }
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {

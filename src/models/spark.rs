@@ -31,7 +31,7 @@ use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::{ByteRate, Bytes, Duration};
 use crate::sim::batch::Batch;
 use crate::sim::metrics::DropReason;
-use crate::sim::stage::{Ctx, Model, StageModel};
+use crate::sim::stage::{Control, Ctx, Model, StageModel};
 use crate::sim::time::{round_ns, Nanos, NS_PER_S};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -84,7 +84,8 @@ pub const SPARK: KindInfo = KindInfo {
            with a static table shuffles both sides, or broadcasts the table to every executor (`strategy`, \
            `auto` below `broadcast_threshold`); `filter_selectivity` shrinks the stream side before the join \
            and `key_cardinality` below the executor count leaves executors idle during the shuffle. Records \
-           pass through (joins enrich, windows are measured as state, not aggregated away). It does not \
+           pass through (joins enrich, windows are measured as state, not aggregated away). Faults and alarm \
+           actions may `scale` the executors, `slow` batches, `stop` and `resume` them. It does not \
            model executor failures, dynamic allocation, memory spills in Spark, or output modes.",
     params: &[
         "flavour",
@@ -361,6 +362,14 @@ pub struct SparkStage {
     last_ns: Nanos,
     max_ns: Nanos,
     max_delay_ns: Nanos,
+    /// Processing-time factor from `slow` faults (1 = normal).
+    slow: f64,
+    /// Stopped by a fault or an alarm: no new batches start.
+    stopped: bool,
+    /// Executor-nanoseconds before the last resize.
+    exec_ns: u128,
+    /// When the executor count last changed.
+    exec_since: Nanos,
 }
 
 impl SparkStage {
@@ -384,7 +393,19 @@ impl SparkStage {
             last_ns: 0,
             max_ns: 0,
             max_delay_ns: 0,
+            slow: 1.0,
+            stopped: false,
+            exec_ns: 0,
+            exec_since: 0,
         }
+    }
+
+    /// Resizes the cluster to `n` executors at `now` (the running batch
+    /// keeps its duration; the next one uses the new size).
+    fn resize(&mut self, now: Nanos, n: u64) {
+        self.exec_ns += self.cfg.executors as u128 * (now - self.exec_since.min(now)) as u128;
+        self.exec_since = now;
+        self.cfg.executors = n.max(1);
     }
 
     /// The current watermark, if any.
@@ -393,6 +414,10 @@ impl SparkStage {
     }
 
     fn start(&mut self, ctx: &mut Ctx, due: Nanos) {
+        if self.stopped {
+            self.due_since.get_or_insert(due);
+            return;
+        }
         let Some(batch) = self.pending.take() else {
             return;
         };
@@ -402,7 +427,7 @@ impl SparkStage {
         self.shuffle_bytes += c.shuffle_bytes;
         self.running = batch.count;
         self.job = Some((batch, ctx.now));
-        ctx.schedule(ctx.now + round_ns(c.duration_ns).max(1), TIMER_DONE);
+        ctx.schedule(ctx.now + round_ns(c.duration_ns * self.slow).max(1), TIMER_DONE);
     }
 
     fn arm(&mut self, ctx: &mut Ctx) {
@@ -432,11 +457,38 @@ impl StageModel for SparkStage {
             ("late_records", self.late as f64),
             ("state_records", self.state as f64),
             ("state_records_max", self.state_max as f64),
+            ("executors", self.cfg.executors as f64),
             (
                 "executor_hours",
-                self.cfg.executors as f64 * now as f64 / 3600.0 / NS_PER_S as f64,
+                (self.exec_ns + self.cfg.executors as u128 * (now - self.exec_since.min(now)) as u128) as f64
+                    / 3600.0
+                    / NS_PER_S as f64,
             ),
         ]
+    }
+
+    /// `scale` resizes the executors, `slow` stretches batches, `stop`
+    /// holds new batches until `resume`.
+    fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        match c {
+            Control::ScaleTo(n) => self.resize(ctx.now, n as u64),
+            Control::ScaleBy(f) => {
+                let n = libm::round(self.cfg.executors as f64 * f).max(1.0) as u64;
+                self.resize(ctx.now, n)
+            }
+            Control::Slow(f) => self.slow = f,
+            Control::Stop => self.stopped = true,
+            Control::Resume => {
+                self.stopped = false;
+                if self.job.is_none() {
+                    if let Some(due) = self.due_since.take() {
+                        self.start(ctx, due);
+                    }
+                }
+            }
+            Control::Crash(_) => return Err("`crash` does not apply to a `spark` stage".into()),
+        }
+        Ok(())
     }
 
     fn accept(&mut self, ctx: &mut Ctx, mut batch: Batch) {
@@ -568,6 +620,33 @@ mod tests {
         let filtered = cfg(join(false, 0.5)).cost(1000, 1e9 as u64);
         assert_eq!(filtered.shuffle_bytes, 0.5e9 + 1e6);
         assert!(filtered.duration_ns < shuffle.duration_ns);
+    }
+
+    #[test]
+    fn scaling_executors_applies_to_later_batches_and_integrates_executor_hours() {
+        use crate::sim::event::EventQueue;
+        use crate::sim::metrics::StageMetrics;
+        use crate::sim::rng::Stream;
+        let mut s = SparkStage::new(cfg(None));
+        let (mut rng, mut metrics, mut events, mut out) = (
+            Stream::new(1, "t"),
+            StageMetrics::default(),
+            EventQueue::default(),
+            Vec::new(),
+        );
+        let mut ctx = Ctx {
+            now: 3600 * NS_PER_S,
+            stage: 0,
+            rng: &mut rng,
+            metrics: &mut metrics,
+            events: &mut events,
+            out: &mut out,
+        };
+        s.control(&mut ctx, Control::ScaleBy(2.0)).unwrap();
+        assert_eq!(s.cfg.executors, 8);
+        // 4 executors for 1 h, then 8 for 1 h.
+        assert_eq!(s.extra(7200 * NS_PER_S).last().unwrap().1, 12.0);
+        assert!(s.control(&mut ctx, Control::Crash(0)).is_err());
     }
 
     #[test]

@@ -496,4 +496,27 @@ mod tests {
         assert!((total as i64 - 33_330).abs() <= 1, "{total}");
         assert!(out.iter().all(|b| b.key < 4 && b.bytes == b.count * 100));
     }
+
+    #[test]
+    fn late_records_carry_event_times_before_their_arrival() {
+        let mut c = cfg(Arrivals::Constant, 1000.0);
+        c.aggregate_ns = Some(NS_PER_S);
+        c.lateness = Some((0.25, Dist::Deterministic { value: 60e9 }));
+        let mut st = SourceState::new(&c, 3);
+        let mut out = Vec::new();
+        let mut t = st.first_time(&c).unwrap();
+        for _ in 0..100 {
+            t = st.emit(&c, t, &mut out).unwrap();
+        }
+        assert_eq!(out.iter().map(|b| b.count).sum::<u64>(), st.generated);
+        // After the first minute (earlier event times stop at zero).
+        let after: Vec<&Batch> = out.iter().filter(|b| b.ingest_time > 70 * NS_PER_S).collect();
+        let total: u64 = after.iter().map(|b| b.count).sum();
+        let late: u64 = after
+            .iter()
+            .filter(|b| b.event_min + 60 * NS_PER_S <= b.ingest_time)
+            .map(|b| b.count)
+            .sum();
+        assert!((late as f64 / total as f64 - 0.25).abs() < 0.01, "{late} of {total}");
+    }
 }
