@@ -504,3 +504,39 @@ per_record = "1ms"
     assert_eq!(e.0[0].line, Some(9), "{}", e.0[0]);
     assert!(e.0[0].message.contains("fraction"), "{}", e.0[0]);
 }
+
+// --------------------------------------------------------------- cost ----
+
+#[test]
+fn glue_bills_dpu_hours_and_maps_to_dataflow_workers() {
+    // One run: 10 DPUs × (30 s + 100 s) = 1,300 DPU-s = 0.3611 DPU-hours.
+    let text = backlog(
+        10_000,
+        "2h",
+        "etl",
+        "schedule = \"1h\"\nworkers = 10\nper_record = \"100ms\"\nstartup = \"30s\"",
+    );
+    let r = run(&text);
+    let dpu_h = extra(&r, "job", "dpu_hours");
+    assert!((dpu_h - 1300.0 / 3600.0).abs() < 1e-9, "{dpu_h}");
+    let cost = r.cost.expect("priced");
+    let glue = cost
+        .lines
+        .iter()
+        .find(|l| l.id == "aws.glue.spark_etl_job_standard")
+        .expect("a Glue line");
+    assert!((glue.quantity - dpu_h).abs() < 1e-12);
+    assert!((glue.usd - 0.44 * dpu_h).abs() < 1e-9, "{glue:?}");
+    // The GCP mapping rewrites the flavour to Dataflow, billed per vCPU-hour.
+    let o = Overrides {
+        provider: Some(pipelab::scenario::schema::Provider::Gcp),
+        ..Overrides::default()
+    };
+    let (_, rep) = run::run_text(&text, Format::Toml, &o).unwrap_or_else(|e| panic!("{e}"));
+    let gcp = rep.cost.expect("priced");
+    assert!(
+        gcp.lines.iter().any(|l| l.id == "gcp.dataflow.batch_worker_vcpu"),
+        "{:#?}",
+        gcp.lines
+    );
+}
