@@ -48,6 +48,8 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("object_store", "s3", "gcs"),
     ("transfer", "snowball", "transfer_appliance"),
     ("link", "direct_connect", "interconnect"),
+    ("etl", "glue", "dataflow"),
+    ("spark", "emr", "dataproc"),
 ];
 
 /// The service name of a kind's flavour, for notes.

@@ -6,8 +6,8 @@
 //! bills throughput per TiB, and so on). Quantities are in the row's `unit`
 //! (e.g. 0.36 of "1M units"), so `quantity × usd` is the line's price.
 //!
-//! Not metered yet: bytes scanned and DPU-hours belong to kinds that do not
-//! exist yet (warehouse, ETL jobs); GET requests (no stage reads objects);
+//! Not metered yet: bytes scanned belong to a kind that does not exist yet
+//! (warehouse); GET requests (no stage reads objects);
 //! data transfer between regions and to the internet (links do not know
 //! their direction).
 
@@ -59,9 +59,21 @@ pub fn flavour_of(spec: &StageSpec) -> String {
         "object_store" => "s3",
         "transfer" => "snowball",
         "link" => "direct_connect",
+        "etl" => "glue",
+        "spark" => "emr",
         _ => "",
     }
     .to_string()
+}
+
+/// vCPUs of one Dataflow worker as the meters assume it (n1-standard-4-like).
+const DATAFLOW_WORKER_VCPU: f64 = 4.0;
+/// Memory of one Dataflow worker as the meters assume it, GB.
+const DATAFLOW_WORKER_GB: f64 = 15.0;
+
+/// A `spark` stage's cores per executor (default 4).
+fn cores_per_executor(spec: &StageSpec) -> f64 {
+    spec.params.get("cores").and_then(|v| v.as_u64()).unwrap_or(4) as f64
 }
 
 fn param_str<'a>(spec: &'a StageSpec, key: &str) -> Option<&'a str> {
@@ -287,6 +299,70 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
             false,
         ),
         ("link", "vpn") => gap("Site-to-site VPN", "no VPN price in the catalogue"),
+        ("etl", "glue") => add(
+            "aws.glue.spark_etl_job_standard",
+            x("dpu_hours"),
+            "dpu_hours (DPUs × run time, start-up included; the 1-minute minimum is not applied)".into(),
+            false,
+        ),
+        ("etl", "dataflow") => {
+            let streaming = param_str(spec, "mode") == Some("streaming");
+            let vcpu = x("dpu_hours") * DATAFLOW_WORKER_VCPU;
+            if streaming {
+                add(
+                    "gcp.dataflow.streaming_worker_vcpu",
+                    vcpu,
+                    format!("worker-hours × {DATAFLOW_WORKER_VCPU} vCPU (assumed worker size)"),
+                    true,
+                );
+            } else {
+                add(
+                    "gcp.dataflow.batch_worker_vcpu",
+                    vcpu,
+                    format!("worker-hours × {DATAFLOW_WORKER_VCPU} vCPU (assumed worker size)"),
+                    true,
+                );
+            }
+            add(
+                "gcp.dataflow.batch_worker_memory",
+                x("dpu_hours") * DATAFLOW_WORKER_GB,
+                format!(
+                    "worker-hours × {DATAFLOW_WORKER_GB} GB (assumed worker size; the batch memory rate is used \
+                     for streaming too)"
+                ),
+                true,
+            );
+        }
+        ("spark", "emr") | ("spark", "mapreduce") => {
+            let inst = x("executor_hours") * cores_per_executor(spec) / 4.0;
+            add(
+                "aws.ec2.m5_xlarge_linux_on_demand",
+                inst,
+                "executor_hours × cores / 4 (one m5.xlarge, 4 vCPU, per 4 executor cores)".into(),
+                false,
+            );
+            add(
+                "aws.emr.emr_uplift_for_m5_xlarge_on_top_of_ec2",
+                inst,
+                "the same m5.xlarge instance-hours".into(),
+                false,
+            );
+        }
+        ("spark", "dataproc") => {
+            let vcpu = x("executor_hours") * cores_per_executor(spec);
+            add(
+                "gcp.compute_engine.n2_standard_4_on_demand_list",
+                vcpu / 4.0,
+                "executor_hours × cores / 4 (one n2-standard-4 per 4 executor cores)".into(),
+                false,
+            );
+            add(
+                "gcp.dataproc.dataproc_uplift_on_compute_engine",
+                vcpu,
+                "executor_hours × cores (vCPU-hours)".into(),
+                false,
+            );
+        }
         ("monitor", _) => gap(
             "Amazon CloudWatch / Cloud Monitoring",
             "alarms and metrics are not priced (a few dollars a month at most)",

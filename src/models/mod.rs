@@ -9,12 +9,14 @@
 
 pub mod cdc;
 pub mod dedup;
+pub mod etl;
 pub mod function;
 pub mod generic;
 pub mod kv_store;
 pub mod link;
 pub mod monitor;
 pub mod object_store;
+pub mod spark;
 pub mod sql_store;
 pub mod stream;
 pub mod transfer;
@@ -83,6 +85,8 @@ pub const KINDS: &[KindInfo] = &[
     kv_store::KV_STORE,
     cdc::CDC,
     sql_store::SQL_STORE,
+    etl::ETL,
+    spark::SPARK,
 ];
 
 /// Looks a kind up by name.
@@ -206,6 +210,8 @@ pub fn build(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Result<Bui
         "kv_store" => kv_store::build(kind, params, env),
         "cdc" => cdc::build(kind, params, env),
         "sql_store" => sql_store::build(kind, params, env),
+        "etl" => etl::build(kind, params, env),
+        "spark" => spark::build(kind, params, env),
         other => Err(vec![ParamError::stage(format!("kind `{other}` has no builder"))]),
     }
 }

@@ -28,7 +28,8 @@ builtins![
     "day-500m-pipeline",
     "fintrust-bulk-transfer",
     "ticket-dedup",
-    "edutech-cqrs"
+    "edutech-cqrs",
+    "ticket-spark-streaming"
 ];
 
 /// The scenario the app opens with.

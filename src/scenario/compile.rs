@@ -615,6 +615,25 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             .dead_letter
             .as_deref()
             .and_then(|t| resolve(&mut c, "source", i, &s.id, "dead_letter", t));
+        let lateness = s.lateness.as_ref().and_then(|l| {
+            if !(l.fraction.is_finite() && (0.0..=1.0).contains(&l.fraction)) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some("lateness"),
+                    "lateness.fraction: must be between 0 and 1".into(),
+                );
+                return None;
+            }
+            match dist_of(&l.delay) {
+                Ok(d) => Some((l.fraction, d)),
+                Err(e) => {
+                    c.err("source", i, &s.id, Some("lateness"), format!("lateness.delay: {e}"));
+                    None
+                }
+            }
+        });
         sources.push(SourceConfig {
             id: s.id.clone(),
             to: to.unwrap_or(0),
@@ -647,6 +666,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 noise: d.noise.unwrap_or(0.05),
                 spread: d.spread.unwrap_or(100),
             }),
+            lateness,
         });
     }
 

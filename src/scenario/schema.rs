@@ -274,6 +274,10 @@ pub struct SourceSpec {
     /// Duplicates of earlier records injected at the source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicates: Option<DuplicatesSpec>,
+    /// Late data: a share of records whose event time lies a delay before
+    /// their arrival (poisson and constant arrivals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<LatenessSpec>,
 }
 
 /// `duplicates = { fraction = 0.3, near = 0.5, dim = 32, noise = 0.05 }`.
@@ -294,6 +298,16 @@ pub struct DuplicatesSpec {
     /// A duplicate copies one of the last `spread` originals (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<u64>,
+}
+
+/// Records that arrive later than they happened.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LatenessSpec {
+    /// Share of records delayed, 0 to 1.
+    pub fraction: f64,
+    /// Delay between event time and arrival (a duration or a distribution).
+    pub delay: DistSpec<Duration>,
 }
 
 /// A traffic spike.

@@ -29,11 +29,13 @@ pub enum DropReason {
     Late,
     /// Lost to a fault (a failed device, a crashed component).
     Failed,
+    /// Broken by or rejected for a schema change (ETL jobs).
+    Schema,
 }
 
 impl DropReason {
     /// All reasons, in report order.
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::Full,
         DropReason::Throttled,
         DropReason::DeadLetter,
@@ -41,6 +43,7 @@ impl DropReason {
         DropReason::Expired,
         DropReason::Late,
         DropReason::Failed,
+        DropReason::Schema,
     ];
 
     /// The name used in reports and JSON.
@@ -53,6 +56,7 @@ impl DropReason {
             DropReason::Expired => "expired",
             DropReason::Late => "late",
             DropReason::Failed => "failed",
+            DropReason::Schema => "schema",
         }
     }
 }
@@ -77,7 +81,7 @@ pub struct StageMetrics {
     /// Records that left downstream or were delivered.
     pub completed: u64,
     /// Records dropped here, by reason.
-    pub dropped: [u64; 7],
+    pub dropped: [u64; 8],
     /// Records this stage created (duplicates from re-reads and
     /// redeliveries): they count as generated in the conservation balance.
     pub created: u64,

@@ -12,7 +12,7 @@
 use super::batch::Batch;
 use super::dist::Dist;
 use super::rng::Stream;
-use super::time::{Nanos, NS_PER_S};
+use super::time::{round_ns, Nanos, NS_PER_S};
 
 /// How arrivals are spaced.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +97,9 @@ pub struct SourceConfig {
     pub dead_letter: Option<usize>,
     /// Duplicates injected at the source (none if `None`).
     pub duplicates: Option<Duplicates>,
+    /// Late data: (share of records, delay between event time and arrival
+    /// in nanoseconds). Poisson and constant arrivals only.
+    pub lateness: Option<(f64, Dist)>,
 }
 
 /// Duplicates a source injects: a share of records are copies of recent
@@ -364,6 +367,15 @@ impl SourceState {
                     if let Some(d) = cfg.duplicates {
                         self.mark_duplicate(&d, out);
                     }
+                    if let Some((share, delay)) = &cfg.lateness {
+                        if self.rng.uniform() < *share {
+                            let d = round_ns(delay.sample(&mut self.rng));
+                            if let Some(b) = out.last_mut() {
+                                b.event_time = now.saturating_sub(d);
+                                b.event_min = b.event_time;
+                            }
+                        }
+                    }
                     self.next_arrival(cfg, now)
                 }
                 Some(dt) => {
@@ -395,6 +407,9 @@ impl SourceState {
                                 if let Some(d) = cfg.duplicates {
                                     b.duplicates = self.rng.binomial(b.count, d.fraction);
                                 }
+                            }
+                            if let Some((share, delay)) = &cfg.lateness {
+                                self.make_late(out, *share, delay);
                             }
                         }
                     }
@@ -428,6 +443,25 @@ impl SourceState {
         }
     }
 
+    /// Turns a binomial share of the last batch in `out` into late records:
+    /// split off and shifted back in event time by one delay draw.
+    fn make_late(&mut self, out: &mut Vec<Batch>, share: f64, delay: &Dist) {
+        let Some(last) = out.last_mut() else { return };
+        let late = self.rng.binomial(last.count, share);
+        if late == 0 {
+            return;
+        }
+        let d = round_ns(delay.sample(&mut self.rng));
+        let mut part = if late == last.count {
+            out.pop().expect("a batch")
+        } else {
+            last.split_off(late)
+        };
+        part.event_time = part.event_time.saturating_sub(d);
+        part.event_min = part.event_min.saturating_sub(d);
+        out.push(part);
+    }
+
     fn push(&mut self, out: &mut Vec<Batch>, count: u64, bytes: u64, event_time: Nanos, span: Nanos) {
         let mut b = Batch::new(count, bytes, event_time);
         b.event_span = span;
@@ -459,6 +493,7 @@ mod tests {
             retry: None,
             dead_letter: None,
             duplicates: None,
+            lateness: None,
         }
     }
 
@@ -529,5 +564,28 @@ mod tests {
         let total: u64 = out.iter().map(|b| b.count).sum();
         assert!((total as i64 - 33_330).abs() <= 1, "{total}");
         assert!(out.iter().all(|b| b.key < 4 && b.bytes == b.count * 100));
+    }
+
+    #[test]
+    fn late_records_carry_event_times_before_their_arrival() {
+        let mut c = cfg(Arrivals::Constant, 1000.0);
+        c.aggregate_ns = Some(NS_PER_S);
+        c.lateness = Some((0.25, Dist::Deterministic { value: 60e9 }));
+        let mut st = SourceState::new(&c, 3);
+        let mut out = Vec::new();
+        let mut t = st.first_time(&c).unwrap();
+        for _ in 0..100 {
+            t = st.emit(&c, t, &mut out).unwrap();
+        }
+        assert_eq!(out.iter().map(|b| b.count).sum::<u64>(), st.generated);
+        // After the first minute (earlier event times stop at zero).
+        let after: Vec<&Batch> = out.iter().filter(|b| b.ingest_time > 70 * NS_PER_S).collect();
+        let total: u64 = after.iter().map(|b| b.count).sum();
+        let late: u64 = after
+            .iter()
+            .filter(|b| b.event_min + 60 * NS_PER_S <= b.ingest_time)
+            .map(|b| b.count)
+            .sum();
+        assert!((late as f64 / total as f64 - 0.25).abs() < 0.01, "{late} of {total}");
     }
 }

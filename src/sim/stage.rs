@@ -178,6 +178,10 @@ pub enum Model {
     Cdc(Box<crate::models::cdc::CdcStage>),
     /// Relational database instance (RDS, Cloud SQL).
     SqlStore(Box<crate::models::sql_store::SqlStoreStage>),
+    /// Managed ETL job (Glue, Dataflow): scheduled or streaming runs.
+    Etl(Box<crate::models::etl::EtlStage>),
+    /// Spark (or MapReduce) micro-batches with watermarks and joins.
+    Spark(Box<crate::models::spark::SparkStage>),
     /// Zero-time splitter; resolved by the engine, never holds records.
     Router,
     /// Delivers everything it receives.
@@ -201,6 +205,8 @@ macro_rules! dispatch {
             Model::KvStore($m) => $e,
             Model::Cdc($m) => $e,
             Model::SqlStore($m) => $e,
+            Model::Etl($m) => $e,
+            Model::Spark($m) => $e,
             Model::Router | Model::Sink => $r,
         }
     };

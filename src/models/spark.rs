@@ -1,0 +1,666 @@
+//! `spark`: Spark Structured Streaming on a cluster (Amazon EMR, Google
+//! Dataproc), or Hadoop MapReduce (`flavour = "mapreduce"`, the "before").
+//!
+//! Micro-batches: every `trigger` (aligned to its multiples) a batch takes
+//! all records that arrived since the last one. Its duration is
+//! `records × per_record / (executors × cores) + shuffle time` (MapReduce:
+//! `per_record` × 3 and the batch's bytes spilled to disk and read back
+//! between map and reduce). When a batch takes longer than the trigger the
+//! next one starts only when it ends, so lag builds up (`trigger_delay_s_max`).
+//! With `trigger = "0s"` a batch starts as soon as the previous one ends.
+//!
+//! Event time and watermarks: the watermark is the latest event time seen
+//! minus `watermark`. An arriving record whose event time is older than the
+//! watermark is dropped as `late` (a batch straddling it is split by the
+//! fraction of its event-time span before it, keeping counts exact).
+//! Records are counted into tumbling event-time windows of `window`; a
+//! window's state is held until the watermark passes its end, so the state
+//! held (`state_records_max`) grows with the watermark delay. Without a
+//! `watermark` nothing is late and windows never close.
+//!
+//! Joins with a static table (`join`): a shuffle join shuffles both sides
+//! (the stream's bytes after `filter_selectivity`, and the table, every
+//! batch); a broadcast join ships the table to every executor
+//! (`other_bytes × executors`); `auto` broadcasts when the table is at most
+//! `broadcast_threshold`. Shuffle time is the bytes over `shuffle_bandwidth`
+//! per executor, spread over at most `key_cardinality` executors (too few
+//! join keys leave executors idle).
+
+use super::etl::{fraction_in, Held, Pending, Taken};
+use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
+use crate::scenario::units::{ByteRate, Bytes, Duration};
+use crate::sim::batch::Batch;
+use crate::sim::metrics::DropReason;
+use crate::sim::stage::{Control, Ctx, Model, StageModel};
+use crate::sim::time::{round_ns, Nanos, NS_PER_S};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const LIMITS: &[Limit] = &[
+    Limit {
+        provider: "AWS",
+        name: "broadcast join threshold (spark.sql.autoBroadcastJoinThreshold default)",
+        value: 10_485_760.0,
+        unit: "bytes",
+        source: "Apache Spark SQL performance tuning docs (10 MB default); not in the stored reference",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "MapReduce per-record cost / Spark's (model)",
+        value: 3.0,
+        unit: "×",
+        source: "seed-claims.md: MapReduce → Spark on EMR, 3× faster (the ticket's claim, not a benchmark)",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "shuffle bandwidth per executor (model default)",
+        value: 104_857_600.0,
+        unit: "bytes/s",
+        source: "model assumption; not in the stored reference",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "disk bandwidth per executor for MapReduce spills (model default)",
+        value: 209_715_200.0,
+        unit: "bytes/s",
+        source: "model assumption; not in the stored reference",
+        confirmed: false,
+    },
+];
+
+pub const SPARK: KindInfo = KindInfo {
+    name: "spark",
+    aws: "Amazon EMR (Spark)",
+    gcp: "Dataproc (Spark)",
+    help: "Spark Structured Streaming micro-batches on `executors` × `cores`: every `trigger` a batch takes the \
+           records that arrived since the last; it lasts records × `per_record` / (executors × cores) plus \
+           shuffle time, and when it overruns the trigger the next batch waits, so lag builds. \
+           `flavour = \"mapreduce\"` is the Hadoop MapReduce 'before': 3× the per-record cost and disk spills \
+           between stages. Event-time windows (`window`) are held as state until the `watermark` passes \
+           them; records older than the latest event time minus `watermark` are dropped as `late`. A `join` \
+           with a static table shuffles both sides, or broadcasts the table to every executor (`strategy`, \
+           `auto` below `broadcast_threshold`); `filter_selectivity` shrinks the stream side before the join \
+           and `key_cardinality` below the executor count leaves executors idle during the shuffle. Records \
+           pass through (joins enrich, windows are measured as state, not aggregated away). Faults and alarm \
+           actions may `scale` the executors, `slow` batches, `stop` and `resume` them. It does not \
+           model executor failures, dynamic allocation, memory spills in Spark, or output modes.",
+    params: &[
+        "flavour",
+        "executors",
+        "cores",
+        "per_record",
+        "trigger",
+        "window",
+        "watermark",
+        "join",
+        "shuffle_bandwidth",
+        "disk_bandwidth",
+    ],
+    has_to: true,
+    limits: LIMITS,
+};
+
+/// Which engine and provider.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavour {
+    /// Spark on Amazon EMR.
+    Emr,
+    /// Spark on Google Dataproc.
+    Dataproc,
+    /// Hadoop MapReduce on EMR (the ticket's "before").
+    Mapreduce,
+}
+
+/// How the join is executed.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    Shuffle,
+    Broadcast,
+    Auto,
+}
+
+/// A join of the stream with a static table.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JoinSpec {
+    /// Rows of the other (static) side.
+    pub other_rows: u64,
+    /// Size of the other side.
+    pub other_bytes: Bytes,
+    /// `"shuffle"`, `"broadcast"` or `"auto"` (default).
+    pub strategy: Option<Strategy>,
+    /// Largest table `auto` broadcasts (default 10 MB).
+    pub broadcast_threshold: Option<Bytes>,
+    /// Share of the stream side's bytes left after filtering before the join (0 to 1, default 1).
+    pub filter_selectivity: Option<f64>,
+    /// Distinct join keys (default: unlimited).
+    pub key_cardinality: Option<u64>,
+}
+
+/// A `spark` stage's parameters as written in the scenario.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// `"emr"` (default), `"dataproc"` or `"mapreduce"`.
+    pub flavour: Option<Flavour>,
+    /// Executors (default 2).
+    pub executors: Option<u64>,
+    /// Cores per executor (default 4).
+    pub cores: Option<u64>,
+    /// Processing time of one record on one core (Spark; required).
+    pub per_record: Option<Duration>,
+    /// Micro-batch trigger interval (default 10 s; "0s": back to back).
+    pub trigger: Option<Duration>,
+    /// Tumbling event-time window (default 5 min).
+    pub window: Option<Duration>,
+    /// Watermark delay (default: none, nothing is late).
+    pub watermark: Option<Duration>,
+    /// A join with a static table.
+    pub join: Option<JoinSpec>,
+    /// Shuffle bandwidth per executor (default 100 MiB/s).
+    pub shuffle_bandwidth: Option<ByteRate>,
+    /// Disk bandwidth per executor for MapReduce spills (default 200 MiB/s).
+    pub disk_bandwidth: Option<ByteRate>,
+}
+
+/// Builds a `spark` stage.
+pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let p: Params = parse_params(kind, params).map_err(|e| vec![e])?;
+    let flavour = p.flavour.unwrap_or(Flavour::Emr);
+    let mut errors = Vec::new();
+    let executors = p.executors.unwrap_or(2);
+    if executors == 0 {
+        errors.push(ParamError::at("executors", "must be at least 1"));
+    }
+    let cores = p.cores.unwrap_or(4);
+    if cores == 0 {
+        errors.push(ParamError::at("cores", "must be at least 1"));
+    }
+    let per_record_ns = match p.per_record {
+        Some(d) if d.0 == 0 => {
+            errors.push(ParamError::at("per_record", "must be more than zero"));
+            0
+        }
+        Some(d) => d.0,
+        None => {
+            errors.push(ParamError::stage(
+                "a `spark` stage needs `per_record` (processing time of one record on one core), like \"1ms\"",
+            ));
+            0
+        }
+    };
+    let window_ns = p.window.map_or(300 * NS_PER_S, |d| d.0);
+    if window_ns == 0 {
+        errors.push(ParamError::at("window", "must be more than zero"));
+    }
+    let limit = |i: usize| LIMITS[i].value;
+    let shuffle_bw = p.shuffle_bandwidth.map_or(limit(2), |r| r.0);
+    if shuffle_bw <= 0.0 {
+        errors.push(ParamError::at("shuffle_bandwidth", "must be more than zero"));
+    }
+    let disk_bw = p.disk_bandwidth.map_or(limit(3), |r| r.0);
+    if disk_bw <= 0.0 {
+        errors.push(ParamError::at("disk_bandwidth", "must be more than zero"));
+    }
+    let join = p.join.map(|j| {
+        let sel = j.filter_selectivity.unwrap_or(1.0);
+        if !(sel > 0.0 && sel <= 1.0) {
+            errors.push(ParamError::at(
+                "join",
+                "join.filter_selectivity: must be more than 0 and at most 1",
+            ));
+        }
+        if j.key_cardinality == Some(0) {
+            errors.push(ParamError::at("join", "join.key_cardinality: must be at least 1"));
+        }
+        if j.other_bytes.0 < 0.0 {
+            errors.push(ParamError::at("join", "join.other_bytes: must not be negative"));
+        }
+        let threshold = j.broadcast_threshold.map_or(limit(0), |b| b.0);
+        let broadcast = match j.strategy.unwrap_or(Strategy::Auto) {
+            Strategy::Shuffle => false,
+            Strategy::Broadcast => true,
+            Strategy::Auto => j.other_bytes.0 <= threshold,
+        };
+        Join {
+            other_rows: j.other_rows,
+            other_bytes: j.other_bytes.0,
+            broadcast,
+            selectivity: sel,
+            key_cardinality: j.key_cardinality.unwrap_or(u64::MAX),
+        }
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mapreduce = flavour == Flavour::Mapreduce;
+    let model = SparkStage::new(SparkConfig {
+        executors,
+        cores,
+        per_record_ns: per_record_ns as f64 * if mapreduce { limit(1) } else { 1.0 },
+        spill_bytes_per_s: mapreduce.then_some(disk_bw),
+        trigger_ns: p.trigger.map_or(10 * NS_PER_S, |d| d.0),
+        window_ns,
+        watermark_ns: p.watermark.map(|d| d.0),
+        join,
+        shuffle_bytes_per_s: shuffle_bw,
+        capacity: env.capacity,
+    });
+    Ok(Built {
+        model: Model::Spark(Box::new(model)),
+        routes: None,
+    })
+}
+
+/// A resolved join.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Join {
+    /// Rows of the static side.
+    pub other_rows: u64,
+    /// Bytes of the static side.
+    pub other_bytes: f64,
+    /// Broadcast (true) or shuffle join.
+    pub broadcast: bool,
+    /// Share of the stream side's bytes kept by filtering before the join.
+    pub selectivity: f64,
+    /// Distinct join keys.
+    pub key_cardinality: u64,
+}
+
+/// What a [`SparkStage`] is built from.
+#[derive(Clone, Debug)]
+pub struct SparkConfig {
+    pub executors: u64,
+    /// Cores per executor.
+    pub cores: u64,
+    /// Processing time of one record on one core, in nanoseconds (MapReduce's factor included).
+    pub per_record_ns: f64,
+    /// MapReduce: disk bandwidth per executor for spills, bytes/s.
+    pub spill_bytes_per_s: Option<f64>,
+    /// Micro-batch trigger interval, in nanoseconds (0: back to back).
+    pub trigger_ns: Nanos,
+    /// Tumbling event-time window, in nanoseconds.
+    pub window_ns: Nanos,
+    /// Watermark delay, in nanoseconds (`None`: no watermark).
+    pub watermark_ns: Option<Nanos>,
+    pub join: Option<Join>,
+    /// Shuffle bandwidth per executor, bytes/s.
+    pub shuffle_bytes_per_s: f64,
+    /// Records the stage may hold.
+    pub capacity: u64,
+}
+
+/// What one micro-batch costs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchCost {
+    /// Bytes shuffled between executors.
+    pub shuffle_bytes: f64,
+    /// Duration, in nanoseconds.
+    pub duration_ns: f64,
+}
+
+impl SparkConfig {
+    /// The cost of a micro-batch of `count` records and `bytes` bytes.
+    pub fn cost(&self, count: u64, bytes: u64) -> BatchCost {
+        let e = self.executors as f64;
+        let slots = e * self.cores as f64;
+        let mut compute = count as f64 * self.per_record_ns / slots;
+        let mut shuffle = 0.0;
+        let mut shuffle_ns = 0.0;
+        if let Some(j) = &self.join {
+            let big = bytes as f64 * j.selectivity;
+            // Either way the table's rows are read once per batch.
+            compute += j.other_rows as f64 * self.per_record_ns / slots;
+            if j.broadcast {
+                shuffle = j.other_bytes * e;
+                shuffle_ns = shuffle / (e * self.shuffle_bytes_per_s) * 1e9;
+            } else {
+                shuffle = big + j.other_bytes;
+                let lanes = e.min(j.key_cardinality as f64);
+                shuffle_ns = shuffle / (lanes * self.shuffle_bytes_per_s) * 1e9;
+            }
+        }
+        let spill_ns = self
+            .spill_bytes_per_s
+            .map_or(0.0, |bw| 2.0 * bytes as f64 / (e * bw) * 1e9);
+        BatchCost {
+            shuffle_bytes: shuffle,
+            duration_ns: compute + shuffle_ns + spill_ns,
+        }
+    }
+}
+
+const TIMER_TRIGGER: u32 = 0;
+const TIMER_DONE: u32 = 1;
+
+/// The engine model of a `spark` stage.
+#[derive(Clone, Debug)]
+pub struct SparkStage {
+    cfg: SparkConfig,
+    pending: Pending,
+    /// The batch in progress and when it started.
+    job: Option<(Taken, Nanos)>,
+    running: u64,
+    timer_set: bool,
+    /// A trigger fired while a batch ran: when (the next batch is overdue).
+    due_since: Option<Nanos>,
+    held: Held,
+    /// Latest event time seen.
+    max_event: Option<Nanos>,
+    /// Records per open window (by window index).
+    windows: BTreeMap<u64, u64>,
+    state: u64,
+    state_max: u64,
+    late: u64,
+    batches: u64,
+    shuffle_bytes: f64,
+    last_ns: Nanos,
+    max_ns: Nanos,
+    max_delay_ns: Nanos,
+    /// Processing-time factor from `slow` faults (1 = normal).
+    slow: f64,
+    /// Stopped by a fault or an alarm: no new batches start.
+    stopped: bool,
+    /// Executor-nanoseconds before the last resize.
+    exec_ns: u128,
+    /// When the executor count last changed.
+    exec_since: Nanos,
+}
+
+impl SparkStage {
+    /// A Spark stage from its configuration.
+    pub fn new(cfg: SparkConfig) -> Self {
+        SparkStage {
+            cfg,
+            pending: Pending::default(),
+            job: None,
+            running: 0,
+            timer_set: false,
+            due_since: None,
+            held: Held::default(),
+            max_event: None,
+            windows: BTreeMap::new(),
+            state: 0,
+            state_max: 0,
+            late: 0,
+            batches: 0,
+            shuffle_bytes: 0.0,
+            last_ns: 0,
+            max_ns: 0,
+            max_delay_ns: 0,
+            slow: 1.0,
+            stopped: false,
+            exec_ns: 0,
+            exec_since: 0,
+        }
+    }
+
+    /// Resizes the cluster to `n` executors at `now` (the running batch
+    /// keeps its duration; the next one uses the new size).
+    fn resize(&mut self, now: Nanos, n: u64) {
+        self.exec_ns += self.cfg.executors as u128 * (now - self.exec_since.min(now)) as u128;
+        self.exec_since = now;
+        self.cfg.executors = n.max(1);
+    }
+
+    /// The current watermark, if any.
+    fn watermark(&self) -> Option<Nanos> {
+        Some(self.max_event?.saturating_sub(self.cfg.watermark_ns?))
+    }
+
+    fn start(&mut self, ctx: &mut Ctx, due: Nanos) {
+        if self.stopped {
+            self.due_since.get_or_insert(due);
+            return;
+        }
+        let Some(batch) = self.pending.take() else {
+            return;
+        };
+        ctx.record_wait(ctx.now.saturating_sub(batch.mean_arrival), batch.count);
+        self.max_delay_ns = self.max_delay_ns.max(ctx.now.saturating_sub(due));
+        let c = self.cfg.cost(batch.count, batch.bytes);
+        self.shuffle_bytes += c.shuffle_bytes;
+        self.running = batch.count;
+        self.job = Some((batch, ctx.now));
+        ctx.schedule(ctx.now + round_ns(c.duration_ns * self.slow).max(1), TIMER_DONE);
+    }
+
+    fn arm(&mut self, ctx: &mut Ctx) {
+        if self.timer_set || self.job.is_some() && self.cfg.trigger_ns == 0 {
+            return;
+        }
+        let t = self.cfg.trigger_ns;
+        // The next multiple of the trigger (now, with no trigger).
+        let at = ctx.now.checked_div(t).map_or(ctx.now, |q| (q + 1).saturating_mul(t));
+        ctx.schedule(at, TIMER_TRIGGER);
+        self.timer_set = true;
+    }
+}
+
+impl StageModel for SparkStage {
+    fn room(&mut self, _now: Nanos, _batch: &Batch) -> (u64, bool) {
+        (self.cfg.capacity.saturating_sub(self.in_system()), false)
+    }
+
+    fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {
+        vec![
+            ("batches", self.batches as f64),
+            ("batch_duration_s_last", self.last_ns as f64 / NS_PER_S as f64),
+            ("batch_duration_s_max", self.max_ns as f64 / NS_PER_S as f64),
+            ("trigger_delay_s_max", self.max_delay_ns as f64 / NS_PER_S as f64),
+            ("shuffle_bytes", self.shuffle_bytes),
+            ("late_records", self.late as f64),
+            ("state_records", self.state as f64),
+            ("state_records_max", self.state_max as f64),
+            ("executors", self.cfg.executors as f64),
+            (
+                "executor_hours",
+                (self.exec_ns + self.cfg.executors as u128 * (now - self.exec_since.min(now)) as u128) as f64
+                    / 3600.0
+                    / NS_PER_S as f64,
+            ),
+        ]
+    }
+
+    /// `scale` resizes the executors, `slow` stretches batches, `stop`
+    /// holds new batches until `resume`.
+    fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        match c {
+            Control::ScaleTo(n) => self.resize(ctx.now, n as u64),
+            Control::ScaleBy(f) => {
+                let n = libm::round(self.cfg.executors as f64 * f).max(1.0) as u64;
+                self.resize(ctx.now, n)
+            }
+            Control::Slow(f) => self.slow = f,
+            Control::Stop => self.stopped = true,
+            Control::Resume => {
+                self.stopped = false;
+                if self.job.is_none() {
+                    if let Some(due) = self.due_since.take() {
+                        self.start(ctx, due);
+                    }
+                }
+            }
+            Control::Crash(_) => return Err("`crash` does not apply to a `spark` stage".into()),
+        }
+        Ok(())
+    }
+
+    fn accept(&mut self, ctx: &mut Ctx, mut batch: Batch) {
+        if let Some(wm) = self.watermark() {
+            let f = fraction_in(&batch, 0, wm);
+            let n = (libm::round(f * batch.count as f64) as u64).min(batch.count);
+            if n > 0 {
+                ctx.drop_records(DropReason::Late, n);
+                self.late += n;
+                if n == batch.count {
+                    return;
+                }
+                // The late records are the earliest ones; keep the rest.
+                batch.split_off(n);
+                let end = batch.event_min + batch.event_span;
+                batch.event_min = batch.event_min.max(wm).min(end);
+                batch.event_span = end - batch.event_min;
+                batch.event_time = batch.event_time.clamp(batch.event_min, end);
+            }
+        }
+        let hi = batch.event_min + batch.event_span;
+        self.max_event = Some(self.max_event.map_or(hi, |m| m.max(hi)));
+        *self.windows.entry(batch.event_time / self.cfg.window_ns).or_insert(0) += batch.count;
+        self.state += batch.count;
+        self.state_max = self.state_max.max(self.state);
+        if let Some(wm) = self.watermark() {
+            // Windows whose end the watermark has passed are finalised.
+            while let Some((&w, &n)) = self.windows.first_key_value() {
+                if (w + 1).saturating_mul(self.cfg.window_ns) <= wm {
+                    self.windows.remove(&w);
+                    self.state -= n;
+                } else {
+                    break;
+                }
+            }
+        }
+        batch.stage_arrival = ctx.now;
+        self.pending.add(batch);
+        self.arm(ctx);
+    }
+
+    fn on_event(&mut self, ctx: &mut Ctx, payload: u32) {
+        if payload == TIMER_TRIGGER {
+            self.timer_set = false;
+            if self.job.is_some() {
+                self.due_since.get_or_insert(ctx.now);
+            } else {
+                self.start(ctx, ctx.now);
+            }
+            return;
+        }
+        let (batch, started) = self.job.take().expect("a batch in progress");
+        let d = ctx.now - started;
+        self.batches += 1;
+        self.last_ns = d;
+        self.max_ns = self.max_ns.max(d);
+        self.running = 0;
+        for b in batch.batches {
+            let slot = self.held.put(b);
+            ctx.emit(slot, b);
+        }
+        if let Some(due) = self.due_since.take() {
+            self.start(ctx, due);
+        }
+        if self.job.is_none() && self.pending.count() > 0 {
+            self.arm(ctx);
+        }
+    }
+
+    fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
+        self.held.take(slot);
+    }
+
+    fn in_system(&self) -> u64 {
+        self.pending.count() + self.running
+    }
+    fn in_queue(&self) -> u64 {
+        self.pending.count()
+    }
+    fn busy(&self) -> u64 {
+        if self.job.is_some() {
+            self.cfg.executors * self.cfg.cores
+        } else {
+            0
+        }
+    }
+    fn servers(&self) -> Option<u64> {
+        Some(self.cfg.executors * self.cfg.cores)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::harness;
+
+    fn cfg(join: Option<Join>) -> SparkConfig {
+        SparkConfig {
+            executors: 4,
+            cores: 4,
+            per_record_ns: 1e6,
+            spill_bytes_per_s: None,
+            trigger_ns: 10 * NS_PER_S,
+            window_ns: 60 * NS_PER_S,
+            watermark_ns: Some(30 * NS_PER_S),
+            join,
+            shuffle_bytes_per_s: 1e8,
+            capacity: u64::MAX,
+        }
+    }
+
+    fn join(broadcast: bool, selectivity: f64) -> Option<Join> {
+        Some(Join {
+            other_rows: 1000,
+            other_bytes: 1e6,
+            broadcast,
+            selectivity,
+            key_cardinality: u64::MAX,
+        })
+    }
+
+    #[test]
+    fn broadcast_ships_the_small_side_to_every_executor_and_filters_shrink_shuffles() {
+        let shuffle = cfg(join(false, 1.0)).cost(1000, 1e9 as u64);
+        assert_eq!(shuffle.shuffle_bytes, 1e9 + 1e6);
+        let bc = cfg(join(true, 1.0)).cost(1000, 1e9 as u64);
+        assert_eq!(bc.shuffle_bytes, 4e6);
+        assert!(bc.duration_ns < shuffle.duration_ns);
+        let filtered = cfg(join(false, 0.5)).cost(1000, 1e9 as u64);
+        assert_eq!(filtered.shuffle_bytes, 0.5e9 + 1e6);
+        assert!(filtered.duration_ns < shuffle.duration_ns);
+    }
+
+    #[test]
+    fn scaling_executors_applies_to_later_batches_and_integrates_executor_hours() {
+        use crate::sim::event::EventQueue;
+        use crate::sim::metrics::StageMetrics;
+        use crate::sim::rng::Stream;
+        let mut s = SparkStage::new(cfg(None));
+        let (mut rng, mut metrics, mut events, mut out) = (
+            Stream::new(1, "t"),
+            StageMetrics::default(),
+            EventQueue::default(),
+            Vec::new(),
+        );
+        let mut ctx = Ctx {
+            now: 3600 * NS_PER_S,
+            stage: 0,
+            rng: &mut rng,
+            metrics: &mut metrics,
+            events: &mut events,
+            out: &mut out,
+        };
+        s.control(&mut ctx, Control::ScaleBy(2.0)).unwrap();
+        assert_eq!(s.cfg.executors, 8);
+        // 4 executors for 1 h, then 8 for 1 h.
+        assert_eq!(s.extra(7200 * NS_PER_S).last().unwrap().1, 12.0);
+        assert!(s.control(&mut ctx, Control::Crash(0)).is_err());
+    }
+
+    #[test]
+    fn a_batch_straddling_the_watermark_loses_exactly_its_late_fraction() {
+        let mut m = Model::Spark(Box::new(SparkStage::new(cfg(None))));
+        // First a record at event time 100 s: watermark 70 s.
+        let a = Batch::new(1, 10, 100 * NS_PER_S);
+        // Then 100 records spread over [20 s, 120 s): 50 % before 70 s.
+        let mut b = Batch::new(100, 1000, 70 * NS_PER_S);
+        b.event_min = 20 * NS_PER_S;
+        b.event_span = 100 * NS_PER_S;
+        let out = harness::run(&mut m, &[a, b], 1);
+        assert_eq!(out.metrics.dropped[DropReason::Late as usize], 50);
+        assert_eq!(out.landed.iter().map(|l| l.1.count).sum::<u64>(), 51);
+        assert_eq!(harness::extra(&m, "late_records"), 50.0);
+    }
+}
