@@ -50,6 +50,10 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("link", "direct_connect", "interconnect"),
     ("etl", "glue", "dataflow"),
     ("spark", "emr", "dataproc"),
+    ("warehouse", "redshift", "bigquery"),
+    ("dedup", "opensearch", "vector_search"),
+    ("kv_store", "dynamodb", "bigtable"),
+    ("sql_store", "rds", "cloud_sql"),
 ];
 
 /// The service name of a kind's flavour, for notes.
@@ -140,6 +144,28 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
                         changed.push("per-shard write limits of 1,000 records/s and 1 MiB/s apply".into());
                     }
                 }
+            }
+        }
+        // Keys that only one flavour understands: drop them (say so) so the
+        // mapped scenario still validates.
+        let only_other: &[&str] = match (kind.as_str(), to) {
+            ("kv_store", Provider::Gcp) => &["wcu", "partition_wcu", "mode", "partitions"],
+            ("kv_store", Provider::Aws) => &["nodes", "node_rate"],
+            ("warehouse", Provider::Gcp) => &[
+                "nodes",
+                "slices_per_node",
+                "distribution",
+                "wlm_slots",
+                "concurrency_scaling",
+            ],
+            ("warehouse", Provider::Aws) => &["slots"],
+            ("sql_store", _) => &[],
+            ("dedup", _) => &[],
+            _ => &[],
+        };
+        for k in only_other {
+            if st.params.remove(*k).is_some() {
+                changed.push(format!("dropped `{k}` (no equivalent in the other service)"));
             }
         }
         notes.push(MappingNote {

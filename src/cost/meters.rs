@@ -60,6 +60,10 @@ pub fn flavour_of(spec: &StageSpec) -> String {
         "transfer" => "snowball",
         "link" => "direct_connect",
         "etl" => "glue",
+        "warehouse" => "redshift",
+        "dedup" => "opensearch",
+        "kv_store" => "dynamodb",
+        "sql_store" => "rds",
         "spark" => "emr",
         _ => "",
     }
@@ -363,6 +367,96 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
                 false,
             );
         }
+        ("warehouse", "redshift") => {
+            let nodes = x("nodes").max(1.0);
+            add(
+                "aws.redshift.dc2_large_on_demand",
+                nodes * hours,
+                format!("{nodes} nodes × simulated hours (priced as dc2.large; other node types are not modelled)"),
+                false,
+            );
+            add(
+                "aws.redshift.redshift_spectrum_data_scanned",
+                x("spectrum_bytes_scanned") / 1e12,
+                "spectrum_bytes_scanned / 10^12".into(),
+                false,
+            );
+        }
+        ("warehouse", "bigquery") => add(
+            "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free",
+            x("bytes_scanned") / (1u64 << 40) as f64,
+            "bytes_scanned / 2^40 (on-demand; per-query minimums not applied)".into(),
+            false,
+        ),
+        ("dedup", "opensearch") => {
+            let nodes = x("nodes").max(1.0);
+            add(
+                "aws.opensearch.r6g_large_search_on_demand",
+                nodes * hours,
+                format!("{nodes} r6g.large.search nodes × simulated hours"),
+                true,
+            );
+        }
+        ("dedup", "vector_search") => gap("Vertex AI Vector Search", "no index-node price in the catalogue"),
+        ("kv_store", "dynamodb") => {
+            if param_str(spec, "mode") == Some("provisioned") {
+                let wcu = spec.params.get("wcu").and_then(|v| v.as_f64()).unwrap_or(0.0);
+                add(
+                    "aws.dynamodb.provisioned_write_capacity",
+                    wcu * hours,
+                    format!("{wcu} WCU provisioned × simulated hours"),
+                    false,
+                );
+            } else {
+                add(
+                    "aws.dynamodb.on_demand_write_request_units",
+                    x("write_units") / 1e6,
+                    "write_units / 10^6 (one WRU per started KB)".into(),
+                    false,
+                );
+            }
+            // Storage grows from zero during the run: about half the final
+            // size on average (a linear-growth approximation).
+            add(
+                "aws.dynamodb.table_storage_standard_class",
+                x("stored_bytes") / (1u64 << 30) as f64 / 2.0 * hours / 730.0,
+                "final stored bytes / 2 × hours / 730 (linear growth assumed)".into(),
+                true,
+            );
+        }
+        ("kv_store", "bigtable") => {
+            let nodes = spec.params.get("nodes").and_then(|v| v.as_f64()).unwrap_or(1.0);
+            add(
+                "gcp.bigtable.ssd_cluster_node",
+                nodes * hours,
+                format!("{nodes} nodes × simulated hours"),
+                false,
+            );
+        }
+        ("sql_store", "rds") => add(
+            "aws.rds.mysql_db_m5_large_single_az",
+            hours,
+            "one instance × simulated hours (priced as db.m5.large)".into(),
+            false,
+        ),
+        ("sql_store", "cloud_sql") => {
+            add(
+                "gcp.cloud_sql.enterprise_edition_vcpu_zonal",
+                2.0 * hours,
+                "2 vCPU × simulated hours (db.m5.large equivalent)".into(),
+                false,
+            );
+            add(
+                "gcp.cloud_sql.enterprise_edition_memory_zonal",
+                8.0 * hours,
+                "8 GB × simulated hours".into(),
+                false,
+            );
+        }
+        ("cdc", _) => gap(
+            "DynamoDB Streams / Datastream",
+            "stream reads by the applier are not priced (free for DynamoDB Streams read by Lambda)",
+        ),
         ("monitor", _) => gap(
             "Amazon CloudWatch / Cloud Monitoring",
             "alarms and metrics are not priced (a few dollars a month at most)",
