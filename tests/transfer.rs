@@ -299,3 +299,38 @@ fn bad_params_give_located_errors() {
     assert!(e.message.contains("at most 1"), "{e}");
     assert_eq!(e.line, Some(line_of(&t, "ceiling")), "{e}");
 }
+
+/// A device lost in transit: its data is copied again from site onto a
+/// replacement, so every byte still lands, later than without the loss.
+#[test]
+fn a_device_lost_in_transit_is_recopied_and_delays_the_migration() {
+    let base = pipelab::scenario::builtin::find("fintrust-bulk-transfer").unwrap().text;
+    let run = |text: &str| {
+        let r = pipelab::run::run_text(text, pipelab::scenario::Format::Toml, &Default::default())
+            .unwrap()
+            .1;
+        assert!(r.conservation.holds);
+        r
+    };
+    let healthy = run(base);
+    // The first Snowball fills 80 TB at 300 MB/s (about 3.1 days) and then
+    // ships for 2 days: at 3.5 days it is on the road.
+    let lost = run(&format!(
+        "{base}\n[[fault]]\nat = \"302400s\"\nstage = \"snowball\"\naction = \"crash\"\n"
+    ));
+    let (h, l) = (&healthy.stages["snowball"], &lost.stages["snowball"]);
+    assert_eq!(l.extra["devices_lost"], 1.0);
+    assert!(lost.controls[0].applied, "{:?}", lost.controls);
+    assert_eq!(
+        l.extra["bytes_landed"], h.extra["bytes_landed"],
+        "every byte still lands"
+    );
+    assert!(l.extra["bytes_recopied"] >= 79e12, "{}", l.extra["bytes_recopied"]);
+    assert!(l.extra["migration_time_s"] > h.extra["migration_time_s"] + 86_400.0);
+    // With nothing in transit the fault is refused, and says why.
+    let early = run(&format!(
+        "{base}\n[[fault]]\nat = \"10s\"\nstage = \"snowball\"\naction = \"crash\"\n"
+    ));
+    assert!(!early.controls[0].applied);
+    assert!(early.controls[0].refused.as_deref().unwrap().contains("in transit"));
+}

@@ -21,7 +21,7 @@ use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::{ByteRate, Bytes, Duration};
 use crate::sim::batch::Batch;
 use crate::sim::metrics::DropReason;
-use crate::sim::stage::{Ctx, Model, StageModel};
+use crate::sim::stage::{Control, Ctx, Model, StageModel};
 use crate::sim::time::{round_ns, to_secs, Nanos};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -358,6 +358,8 @@ pub struct TransferStage {
     corrupted: u64,
     batches_resent: u64,
     bytes_recopied: u64,
+    /// Devices lost in transit (a `crash` fault).
+    devices_lost: u64,
     bytes_copied: u64,
     bytes_landed: u64,
     records_too_large: u64,
@@ -395,6 +397,7 @@ impl TransferStage {
             corrupted: 0,
             batches_resent: 0,
             bytes_recopied: 0,
+            devices_lost: 0,
             bytes_copied: 0,
             bytes_landed: 0,
             records_too_large: 0,
@@ -569,6 +572,45 @@ impl StageModel for TransferStage {
         (self.capacity.saturating_sub(self.in_system()), false)
     }
 
+    /// `crash` = a device fails in transit (device `n` if it is shipping,
+    /// else the first one shipping): its data was never ingested, so it goes
+    /// back to the front of the on-site backlog to be copied again (the
+    /// source still holds it), and a replacement device arrives on site one
+    /// shipping time later.
+    fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        let Control::Crash(n) = c else {
+            return Err(format!(
+                "`{}` does not apply to a transfer (only `crash`: a device lost in transit)",
+                c.name()
+            ));
+        };
+        let shipping = |d: &Device| d.state == DevState::Shipping;
+        let i = match self.devices.get(n as usize) {
+            Some(d) if shipping(d) => n as usize,
+            _ => self
+                .devices
+                .iter()
+                .position(shipping)
+                .ok_or("no device is in transit")?,
+        };
+        let d = &mut self.devices[i];
+        let load = std::mem::take(&mut d.load);
+        d.state = DevState::Returning;
+        d.copied = 0;
+        d.ingested = 0;
+        d.bytes = 0;
+        for b in load.into_iter().rev() {
+            self.on_devices -= b.count;
+            self.backlog_records += b.count;
+            self.bytes_recopied += b.bytes;
+            self.backlog.push_front(b);
+        }
+        self.devices_lost += 1;
+        Self::timer(ctx, ctx.now + self.cfg.ship_ns, i, RETURNED);
+        self.try_start(ctx);
+        Ok(())
+    }
+
     fn extra(&self, _now: Nanos) -> Vec<(&'static str, f64)> {
         let migration = match (self.first_in, self.last_landed) {
             (Some(a), Some(b)) => to_secs(b - a),
@@ -584,6 +626,7 @@ impl StageModel for TransferStage {
             ("bytes_recopied", self.bytes_recopied as f64),
             ("bytes_copied", self.bytes_copied as f64),
             ("bytes_landed", self.bytes_landed as f64),
+            ("devices_lost", self.devices_lost as f64),
             ("records_too_large", self.records_too_large as f64),
         ]
     }
@@ -609,6 +652,9 @@ impl StageModel for TransferStage {
         let i = (payload >> KIND_BITS) as usize;
         match payload & ((1 << KIND_BITS) - 1) {
             COPY_DONE => self.copy_done(ctx, i),
+            // A device lost in transit has a replacement on its way back:
+            // its original arrival is void.
+            SHIPPED if self.devices[i].state != DevState::Shipping => {}
             SHIPPED => {
                 self.devices[i].state = DevState::Ingesting;
                 self.devices[i].ingested = 0;
