@@ -273,8 +273,7 @@ pub struct KvStoreStage {
     latency_ns: Nanos,
     /// KMS time per encrypted write, in nanoseconds (`None`: unencrypted).
     pub kms_ns: Option<Nanos>,
-    slab: Vec<Option<Batch>>,
-    free: Vec<u32>,
+    slab: crate::sim::slab::BatchSlab,
     writing: u64,
     occupied: u64,
     /// The partition and units the last short room waited for.
@@ -300,8 +299,7 @@ impl KvStoreStage {
             item_limit,
             latency_ns,
             kms_ns: None,
-            slab: Vec::new(),
-            free: Vec::new(),
+            slab: crate::sim::slab::BatchSlab::default(),
             writing: 0,
             occupied: 0,
             short: None,
@@ -389,16 +387,7 @@ impl StageModel for KvStoreStage {
             self.kms_requests += batch.count;
             d += k;
         }
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(batch);
-                s
-            }
-            None => {
-                self.slab.push(Some(batch));
-                self.slab.len() as u32 - 1
-            }
-        };
+        let slot = self.slab.insert(batch);
         self.writing += batch.count;
         self.occupied += 1;
         ctx.schedule(ctx.now + d, slot);
@@ -406,7 +395,7 @@ impl StageModel for KvStoreStage {
 
     /// The write completed: the items are stored and the change moves on.
     fn on_event(&mut self, ctx: &mut Ctx, slot: u32) {
-        let b = self.slab[slot as usize].expect("kv_store slot holds a batch");
+        let b = self.slab.get(slot);
         self.items_written += b.count;
         self.stored_bytes += b.bytes;
         self.writing -= b.count;
@@ -414,9 +403,8 @@ impl StageModel for KvStoreStage {
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.slab[slot as usize] = None;
+        self.slab.remove(slot);
         self.occupied -= 1;
-        self.free.push(slot);
     }
 
     fn in_system(&self) -> u64 {

@@ -258,10 +258,8 @@ pub struct ObjectStoreStage {
     coalesce_ns: Nanos,
     cohorts: VecDeque<(Nanos, u64)>,
     storage: Storage,
-    slab: Vec<Option<Batch>>,
-    free: Vec<u32>,
+    slab: crate::sim::slab::BatchSlab,
     writing_records: u64,
-    occupied_slots: u64,
     /// The prefix and tokens the last short room was waiting for.
     short: Option<(usize, u64)>,
     put_requests: u64,
@@ -287,10 +285,8 @@ impl ObjectStoreStage {
             coalesce_ns: transition_ns.map_or(0, |t| t / 1024),
             cohorts: VecDeque::new(),
             storage: Storage::default(),
-            slab: Vec::new(),
-            free: Vec::new(),
+            slab: crate::sim::slab::BatchSlab::default(),
             writing_records: 0,
-            occupied_slots: 0,
             short: None,
             put_requests: 0,
             bytes_written: 0,
@@ -367,18 +363,8 @@ impl StageModel for ObjectStoreStage {
         let n = self.requests(&batch);
         self.prefixes[p].take(ctx.now, n);
         self.put_requests += n;
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(batch);
-                s
-            }
-            None => {
-                self.slab.push(Some(batch));
-                self.slab.len() as u32 - 1
-            }
-        };
+        let slot = self.slab.insert(batch);
         self.writing_records += batch.count;
-        self.occupied_slots += 1;
         // The batch's requests run in parallel: one latency for all of them.
         let d = round_ns(self.latency.sample(ctx.rng));
         ctx.schedule(ctx.now + d, slot);
@@ -386,7 +372,7 @@ impl StageModel for ObjectStoreStage {
 
     /// The PUTs completed: the bytes are stored, and the records move on.
     fn on_event(&mut self, ctx: &mut Ctx, slot: u32) {
-        let b = self.slab[slot as usize].expect("object store slot holds a batch");
+        let b = self.slab.get(slot);
         let now = ctx.now;
         self.advance(now);
         self.storage.standard += b.bytes;
@@ -402,9 +388,7 @@ impl StageModel for ObjectStoreStage {
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.slab[slot as usize] = None;
-        self.occupied_slots -= 1;
-        self.free.push(slot);
+        self.slab.remove(slot);
     }
 
     fn in_system(&self) -> u64 {
@@ -414,7 +398,7 @@ impl StageModel for ObjectStoreStage {
         0
     }
     fn busy(&self) -> u64 {
-        self.occupied_slots
+        self.slab.occupied()
     }
     fn servers(&self) -> Option<u64> {
         None

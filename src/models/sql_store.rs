@@ -166,8 +166,7 @@ pub struct SqlStoreStage {
     /// KMS time per encrypted transaction (`None`: unencrypted).
     pub kms_ns: Option<Nanos>,
     rate: f64,
-    slab: Vec<Option<Batch>>,
-    free: Vec<u32>,
+    slab: crate::sim::slab::BatchSlab,
     writing: u64,
     /// Connections in use (transactions running or holding output).
     open: u32,
@@ -185,8 +184,7 @@ impl SqlStoreStage {
             latency_ns,
             kms_ns: None,
             rate: rows_per_s,
-            slab: Vec::new(),
-            free: Vec::new(),
+            slab: crate::sim::slab::BatchSlab::default(),
             writing: 0,
             open: 0,
             rows_applied: 0,
@@ -224,16 +222,7 @@ impl StageModel for SqlStoreStage {
             self.kms_requests += batch.count;
             d += k;
         }
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(batch);
-                s
-            }
-            None => {
-                self.slab.push(Some(batch));
-                self.slab.len() as u32 - 1
-            }
-        };
+        let slot = self.slab.insert(batch);
         self.writing += batch.count;
         self.open += 1;
         ctx.schedule(ctx.now + d, slot);
@@ -241,16 +230,15 @@ impl StageModel for SqlStoreStage {
 
     /// The transaction committed.
     fn on_event(&mut self, ctx: &mut Ctx, slot: u32) {
-        let b = self.slab[slot as usize].expect("sql_store slot holds a batch");
+        let b = self.slab.get(slot);
         self.rows_applied += b.count;
         self.writing -= b.count;
         ctx.emit(slot, b);
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.slab[slot as usize] = None;
+        self.slab.remove(slot);
         self.open -= 1;
-        self.free.push(slot);
     }
 
     fn in_system(&self) -> u64 {

@@ -16,6 +16,7 @@ pub mod histogram;
 pub mod metrics;
 pub mod rng;
 pub mod series;
+pub mod slab;
 pub mod source;
 pub mod stage;
 pub mod stages;

@@ -12,10 +12,8 @@ use crate::sim::time::Nanos;
 pub struct DelayStage {
     delay: Dist,
     capacity: u64,
-    slab: Vec<Option<Batch>>,
-    free: Vec<u32>,
+    slab: crate::sim::slab::BatchSlab,
     delaying_records: u64,
-    occupied_slots: u64,
 }
 
 impl DelayStage {
@@ -24,10 +22,8 @@ impl DelayStage {
         DelayStage {
             delay,
             capacity,
-            slab: Vec::new(),
-            free: Vec::new(),
+            slab: crate::sim::slab::BatchSlab::default(),
             delaying_records: 0,
-            occupied_slots: 0,
         }
     }
 }
@@ -39,32 +35,20 @@ impl StageModel for DelayStage {
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
         ctx.record_wait(0, batch.count);
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slab[s as usize] = Some(batch);
-                s
-            }
-            None => {
-                self.slab.push(Some(batch));
-                self.slab.len() as u32 - 1
-            }
-        };
+        let slot = self.slab.insert(batch);
         self.delaying_records += batch.count;
-        self.occupied_slots += 1;
         let d = round_ns(self.delay.sample(ctx.rng));
         ctx.schedule(ctx.now + d, slot);
     }
 
     fn on_event(&mut self, ctx: &mut Ctx, slot: u32) {
-        let b = self.slab[slot as usize].expect("delay slot holds a batch");
+        let b = self.slab.get(slot);
         self.delaying_records -= b.count;
         ctx.emit(slot, b);
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.slab[slot as usize] = None;
-        self.occupied_slots -= 1;
-        self.free.push(slot);
+        self.slab.remove(slot);
     }
 
     fn in_system(&self) -> u64 {
@@ -74,7 +58,7 @@ impl StageModel for DelayStage {
         0
     }
     fn busy(&self) -> u64 {
-        self.occupied_slots
+        self.slab.occupied()
     }
     fn servers(&self) -> Option<u64> {
         None
