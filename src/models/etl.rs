@@ -302,34 +302,6 @@ pub struct EtlConfig {
     pub capacity: u64,
 }
 
-/// Emitted outputs held until released: a slab of batches.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Held {
-    slots: Vec<Option<Batch>>,
-    free: Vec<u32>,
-}
-
-impl Held {
-    /// Stores `b` and returns its slot.
-    pub(crate) fn put(&mut self, b: Batch) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(b);
-                i
-            }
-            None => {
-                self.slots.push(Some(b));
-                self.slots.len() as u32 - 1
-            }
-        }
-    }
-    /// Frees `slot`.
-    pub(crate) fn take(&mut self, slot: u32) {
-        self.slots[slot as usize] = None;
-        self.free.push(slot);
-    }
-}
-
 /// Records waiting for the next run, kept as they arrived (so their event
 /// times stay as precise as the sources made them), with the sum of their
 /// arrival times (for the mean wait).
@@ -409,7 +381,7 @@ pub struct EtlStage {
     timer_set: bool,
     /// The streaming job has started (paid its start-up).
     started: bool,
-    held: Held,
+    held: crate::sim::slab::BatchSlab,
     /// Worker-nanoseconds of finished runs.
     worker_ns: u128,
     job_runs: u64,
@@ -435,7 +407,7 @@ impl EtlStage {
             job: None,
             timer_set: false,
             started: false,
-            held: Held::default(),
+            held: crate::sim::slab::BatchSlab::default(),
             worker_ns: 0,
             job_runs: 0,
             runs_skipped: 0,
@@ -611,7 +583,7 @@ impl StageModel for EtlStage {
                 self.last_workers = workers;
                 self.running = 0;
                 for b in batch.batches {
-                    let slot = self.held.put(b);
+                    let slot = self.held.insert(b);
                     ctx.emit(slot, b);
                 }
                 if self.pending.count() > 0 {
@@ -622,7 +594,7 @@ impl StageModel for EtlStage {
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.held.take(slot);
+        self.held.remove(slot);
     }
 
     fn in_system(&self) -> u64 {

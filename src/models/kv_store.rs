@@ -275,7 +275,6 @@ pub struct KvStoreStage {
     pub kms_ns: Option<Nanos>,
     slab: crate::sim::slab::BatchSlab,
     writing: u64,
-    occupied: u64,
     /// The partition and units the last short room waited for.
     short: Option<(usize, u64)>,
     /// Records refused for want of units, per partition.
@@ -301,7 +300,6 @@ impl KvStoreStage {
             kms_ns: None,
             slab: crate::sim::slab::BatchSlab::default(),
             writing: 0,
-            occupied: 0,
             short: None,
             throttled: vec![0; partitions as usize],
             write_units: 0,
@@ -389,7 +387,6 @@ impl StageModel for KvStoreStage {
         }
         let slot = self.slab.insert(batch);
         self.writing += batch.count;
-        self.occupied += 1;
         ctx.schedule(ctx.now + d, slot);
     }
 
@@ -404,7 +401,6 @@ impl StageModel for KvStoreStage {
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
         self.slab.remove(slot);
-        self.occupied -= 1;
     }
 
     fn in_system(&self) -> u64 {
@@ -414,7 +410,7 @@ impl StageModel for KvStoreStage {
         0
     }
     fn busy(&self) -> u64 {
-        self.occupied
+        self.slab.occupied()
     }
     fn servers(&self) -> Option<u64> {
         None

@@ -26,7 +26,7 @@
 //! per executor, spread over at most `key_cardinality` executors (too few
 //! join keys leave executors idle).
 
-use super::etl::{fraction_in, Held, Pending, Taken};
+use super::etl::{fraction_in, Pending, Taken};
 use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::{ByteRate, Bytes, Duration};
 use crate::sim::batch::Batch;
@@ -349,7 +349,7 @@ pub struct SparkStage {
     timer_set: bool,
     /// A trigger fired while a batch ran: when (the next batch is overdue).
     due_since: Option<Nanos>,
-    held: Held,
+    held: crate::sim::slab::BatchSlab,
     /// Latest event time seen.
     max_event: Option<Nanos>,
     /// Records per open window (by window index).
@@ -382,7 +382,7 @@ impl SparkStage {
             running: 0,
             timer_set: false,
             due_since: None,
-            held: Held::default(),
+            held: crate::sim::slab::BatchSlab::default(),
             max_event: None,
             windows: BTreeMap::new(),
             state: 0,
@@ -547,7 +547,7 @@ impl StageModel for SparkStage {
         self.max_ns = self.max_ns.max(d);
         self.running = 0;
         for b in batch.batches {
-            let slot = self.held.put(b);
+            let slot = self.held.insert(b);
             ctx.emit(slot, b);
         }
         if let Some(due) = self.due_since.take() {
@@ -559,7 +559,7 @@ impl StageModel for SparkStage {
     }
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
-        self.held.take(slot);
+        self.held.remove(slot);
     }
 
     fn in_system(&self) -> u64 {

@@ -168,8 +168,6 @@ pub struct SqlStoreStage {
     rate: f64,
     slab: crate::sim::slab::BatchSlab,
     writing: u64,
-    /// Connections in use (transactions running or holding output).
-    open: u32,
     rows_applied: u64,
     kms_requests: u64,
 }
@@ -186,7 +184,6 @@ impl SqlStoreStage {
             rate: rows_per_s,
             slab: crate::sim::slab::BatchSlab::default(),
             writing: 0,
-            open: 0,
             rows_applied: 0,
             kms_requests: 0,
         }
@@ -196,7 +193,7 @@ impl SqlStoreStage {
 impl StageModel for SqlStoreStage {
     /// Full when every connection is busy; else rows the storage can commit now.
     fn room(&mut self, now: Nanos, batch: &Batch) -> (u64, bool) {
-        if self.open >= self.connections {
+        if self.slab.occupied() >= self.connections as u64 {
             return (0, false);
         }
         (self.rows.available(now).min(batch.count), true)
@@ -224,7 +221,6 @@ impl StageModel for SqlStoreStage {
         }
         let slot = self.slab.insert(batch);
         self.writing += batch.count;
-        self.open += 1;
         ctx.schedule(ctx.now + d, slot);
     }
 
@@ -238,7 +234,6 @@ impl StageModel for SqlStoreStage {
 
     fn release(&mut self, _ctx: &mut Ctx, slot: u32) {
         self.slab.remove(slot);
-        self.open -= 1;
     }
 
     fn in_system(&self) -> u64 {
@@ -248,7 +243,7 @@ impl StageModel for SqlStoreStage {
         0
     }
     fn busy(&self) -> u64 {
-        self.open as u64
+        self.slab.occupied()
     }
     fn servers(&self) -> Option<u64> {
         Some(self.connections as u64)
@@ -263,7 +258,7 @@ mod tests {
     fn room_is_rows_the_storage_commits_until_connections_run_out() {
         let mut s = SqlStoreStage::new(1000.0, 1, 0);
         assert_eq!(s.room(0, &Batch::new(500, 0, 0)), (100, true), "burst = 0.1 s of rows");
-        s.open = 1;
+        s.slab.insert(Batch::new(1, 0, 0)); // one transaction open
         assert_eq!(s.room(0, &Batch::new(5, 0, 0)), (0, false));
     }
 }
