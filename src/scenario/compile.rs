@@ -392,6 +392,37 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             }
         }
     }
+    if let Some(story) = &sc.story {
+        for (i, step) in story.steps.iter().enumerate() {
+            if !super::schema::STORY_PHASES.contains(&step.phase.as_str()) {
+                c.top(
+                    "story",
+                    format!(
+                        "step {} has phase `{}`; expected one of {}",
+                        i + 1,
+                        step.phase,
+                        super::schema::STORY_PHASES.join(", ")
+                    ),
+                );
+            }
+            if let Some(st) = &step.stage {
+                if !index.contains_key(st.as_str()) {
+                    c.top(
+                        "story",
+                        format!("step {} names stage `{st}`, but there is no stage with that id", i + 1),
+                    );
+                }
+            }
+            if let Some(at) = step.at {
+                if at.0 > sc.duration.0 {
+                    c.top(
+                        "story",
+                        format!("step {} is at {} s, after the end of the run", i + 1, at.0 as f64 / 1e9),
+                    );
+                }
+            }
+        }
+    }
     if let Some(cost) = &sc.cost {
         c.errors.extend(crate::cost::check_spec(cost, text));
     }

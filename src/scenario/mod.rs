@@ -222,6 +222,24 @@ to = "a"
     }
 
     #[test]
+    fn story_steps_are_checked_for_phase_stage_and_time() {
+        let story = |phase: &str, stage: &str, at: &str| {
+            format!(
+                "{MM4}\n[story]\nid = \"s\"\ntitle = \"S\"\nvariant = \"after\"\n\
+                 [[story.step]]\nphase = \"{phase}\"\ntitle = \"t\"\ntext = \"x\"\nstage = \"{stage}\"\nat = \"{at}\"\n"
+            )
+        };
+        let (sc, _) = load(&story("result", "server", "1h"), Format::Toml).expect("valid story");
+        assert_eq!(sc.story.unwrap().steps[0].stage.as_deref(), Some("server"));
+        let e = first_error(&story("epilogue", "server", "1h"), Format::Toml);
+        assert!(e.path == "story" && e.message.contains("epilogue"), "{e}");
+        let e = first_error(&story("result", "sever", "1h"), Format::Toml);
+        assert!(e.message.contains("`sever`"), "{e}");
+        let e = first_error(&story("result", "server", "1000h"), Format::Toml);
+        assert!(e.message.contains("after the end"), "{e}");
+    }
+
+    #[test]
     fn every_builtin_loads() {
         for b in builtin::ALL {
             load(b.text, Format::Toml).unwrap_or_else(|e| panic!("{}: {e}", b.name));

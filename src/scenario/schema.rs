@@ -52,7 +52,57 @@ pub struct Scenario {
     /// [`crate::governance`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governance: Option<GovernanceSpec>,
+    /// The architecture story this scenario tells (optional; see [`StorySpec`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<StorySpec>,
 }
+
+/// The `[story]` table: a seed story told over the run, for presentation mode.
+///
+/// A story comes in variants (`before`, `after`, `migration`), one scenario
+/// each, sharing a `story` id; `compare` names the scenario to compare with.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StorySpec {
+    /// Story id shared by its variants (e.g. `fintrust`).
+    pub id: String,
+    /// Story title (e.g. "FinTrust Bank: data-warehouse migration").
+    pub title: String,
+    /// Which variant this scenario is: `before`, `after` or `migration`.
+    pub variant: String,
+    /// Built-in (or file) name of the variant to compare with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<String>,
+    /// Steps in order: Situation, Task, Action, Challenges, Result.
+    #[serde(default, rename = "step", skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StoryStep>,
+}
+
+/// One step of a story: a slide in presentation mode.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoryStep {
+    /// `situation`, `task`, `action`, `challenges` or `result`.
+    pub phase: String,
+    /// Slide heading.
+    pub title: String,
+    /// Slide text (plain text, never rendered as HTML).
+    pub text: String,
+    /// Simulated time the step jumps to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Duration>,
+    /// Stage whose metric proves the step (highlighted in the diagram).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// The metric that proves it, as a key of the stage's report
+    /// (`sojourn_s.p95`, `throttled`, `extra.lag_s`, …) or of the run (`end_to_end.latency_s.p95`,
+    /// `cost.per_year_usd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+}
+
+/// Phases a story step may have, in presentation order.
+pub const STORY_PHASES: &[&str] = &["situation", "task", "action", "challenges", "result"];
 
 /// The `[governance]` table.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
