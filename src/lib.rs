@@ -16,6 +16,7 @@
 //! wasm32 only) and the CLI (`src/bin/pipelab.rs`, native only) are thin
 //! shells over it.
 
+pub mod claims;
 pub mod cost;
 pub mod governance;
 pub mod models;

@@ -85,7 +85,18 @@ fn kinds_lists_every_kind_with_its_services_and_sourced_limits() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["list", "version", "kinds", "run", "validate", "bench"] {
+    for sub in [
+        "list",
+        "version",
+        "kinds",
+        "run",
+        "validate",
+        "bench",
+        "cost",
+        "compliance",
+        "claims",
+        "compare",
+    ] {
         let (code, out, _) = pipelab(&[sub, "--help"]);
         assert_eq!(code, 0, "{sub}");
         assert!(out.contains("Usage"), "{sub}: {out}");
@@ -315,4 +326,58 @@ fn run_json_contains_the_cost() {
         err.contains("line 19") && err.contains("cost.overrides.aws.kinesis.shard"),
         "{err}"
     );
+}
+
+#[test]
+fn claims_json_has_one_object_per_claim_with_the_documented_keys() {
+    let (code, out, err) = pipelab(&["claims", "--json", "--only", "staggered"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    let claims = v["claims"].as_array().expect("claims list");
+    assert_eq!(claims.len(), 1);
+    for key in [
+        "story",
+        "claim",
+        "seed_figure",
+        "before",
+        "after",
+        "unit",
+        "change",
+        "within_tolerance",
+    ] {
+        assert!(claims[0].get(key).is_some(), "missing {key}: {}", claims[0]);
+    }
+    let (before, after) = (
+        claims[0]["before"].as_f64().unwrap(),
+        claims[0]["after"].as_f64().unwrap(),
+    );
+    let change = claims[0]["change"].as_f64().unwrap();
+    assert!((change - (after - before) / before).abs() < 1e-12);
+    let (code, _, err) = pipelab(&["claims", "--only", "no-such-claim"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn compare_prints_two_runs_side_by_side_with_deltas() {
+    let f = temp_file("mm2.toml", MM2);
+    let (code, out, err) = pipelab(&["compare", &f, "mm4-teaching", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let p95 = rows
+        .iter()
+        .find(|r| r["metric"] == "latency_s.p95")
+        .expect("latency row");
+    let (a, b, d) = (
+        p95["a"].as_f64().unwrap(),
+        p95["b"].as_f64().unwrap(),
+        p95["delta"].as_f64().unwrap(),
+    );
+    assert!(a > 0.0 && b > 0.0 && (d - (b - a)).abs() < 1e-12);
+    assert_eq!(v["only_in_a"][0], "srv");
+    let (code, text, _) = pipelab(&["compare", &f, &f]);
+    assert_eq!(code, 0);
+    assert!(text.contains("latency_s.p95") && text.contains("+0.0%"), "{text}");
+    let (code, _, err) = pipelab(&["compare", &f, "no-such-scenario"]);
+    assert_eq!(code, 2, "{err}");
 }

@@ -25,6 +25,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod claims;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pipelab::cost;
@@ -95,6 +96,31 @@ enum Cmd {
     Validate {
         /// A scenario file (.toml or .json) or the name of a built-in.
         scenario: String,
+    },
+    /// Check the seed stories' claims: run each before and after, print the figures and the verdict.
+    Claims {
+        /// Print exactly one JSON object `{"claims": [...]}` on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Only claims whose id or story contains this text.
+        #[arg(long)]
+        only: Option<String>,
+    },
+    /// Run two scenarios and print them side by side with the differences.
+    Compare {
+        /// First scenario (file or built-in), "A".
+        a: String,
+        /// Second scenario (file or built-in), "B".
+        b: String,
+        /// Seed for both runs (default: each scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Re-map both to this provider.
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure engine speed: events per second on M/M/4, and a day of 500 million records.
     Bench {
@@ -320,6 +346,14 @@ pub fn main() -> i32 {
                 Err(e) => invalid(&arg, &e),
             },
         },
+        Cmd::Claims { json, only } => claims::claims_cmd(json, only.as_deref()),
+        Cmd::Compare {
+            a,
+            b,
+            seed,
+            provider,
+            json,
+        } => claims::compare_cmd(&a, &b, seed, provider.map(Provider::from), json),
         Cmd::Run {
             scenario: arg,
             seed,

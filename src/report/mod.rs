@@ -2,6 +2,7 @@
 //! the text table, and the digest. Nothing here reads a clock or does I/O;
 //! the shells fill in `wall_s`.
 
+pub mod compare;
 pub mod digest;
 pub mod table;
 

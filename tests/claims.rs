@@ -1,0 +1,75 @@
+//! Every claim of the seed stories (data/claims.toml) is reproduced by the
+//! model within its tolerance, and moves the right way when the knob that
+//! causes it is turned. One module per claim, so a miss names the claim.
+
+use pipelab::claims::{self, ClaimSpec, Runner};
+
+fn spec(id: &str) -> ClaimSpec {
+    claims::all()
+        .expect("claims table parses")
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no claim `{id}` in data/claims.toml"))
+}
+
+fn reproduced(id: &str) {
+    let c = spec(id);
+    let r = Runner::default().check(&c).expect("claim runs");
+    assert!(
+        r.within_tolerance,
+        "{id}: seed says {}, model gives {} -> {} {} ({:+.1} %), required {}",
+        r.seed_figure,
+        r.before,
+        r.after,
+        r.unit,
+        r.change * 100.0,
+        r.criterion
+    );
+}
+
+fn sensitive(id: &str) {
+    let c = spec(id);
+    let mut runner = Runner::default();
+    for s in &c.sensitivities {
+        let (base, turned, moved) = runner.sensitivity(&c, s).expect("sensitivity runs");
+        assert!(
+            moved,
+            "{id}: {} — expected the figure to go {:?}, got {base} -> {turned} {}",
+            s.what, s.expect, c.unit
+        );
+    }
+}
+
+macro_rules! claim_tests {
+    ($($name:ident => $id:literal),* $(,)?) => {
+        /// Claim ids with tests here.
+        const TESTED: &[&str] = &[$($id),*];
+        $(
+            mod $name {
+                #[test]
+                fn reproduced_within_tolerance() {
+                    super::reproduced($id);
+                }
+                #[test]
+                fn moves_with_the_knob_that_causes_it() {
+                    super::sensitive($id);
+                }
+            }
+        )*
+    };
+}
+
+claim_tests! {
+    fintrust_staggered_transfer => "fintrust/staggered-transfer",
+}
+
+#[test]
+fn every_claim_in_the_table_has_its_tests() {
+    let ids: Vec<String> = claims::all().unwrap().into_iter().map(|c| c.id).collect();
+    for id in &ids {
+        assert!(TESTED.contains(&id.as_str()), "claim `{id}` has no claim_tests! entry");
+    }
+    for id in TESTED {
+        assert!(ids.iter().any(|i| i == id), "tested claim `{id}` is not in the table");
+    }
+}
