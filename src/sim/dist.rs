@@ -69,8 +69,18 @@ impl Dist {
     }
 
     /// One draw.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Stream) -> f64 {
+        match self {
+            Dist::Deterministic { value } => *value,
+            Dist::Exponential { mean } => mean * rng.exp1(),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    /// [`Self::sample`] for the distributions that take more than one draw.
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut Stream) -> f64 {
         match self {
             Dist::Deterministic { value } => *value,
             Dist::Exponential { mean } => mean * rng.exp1(),
@@ -99,7 +109,16 @@ impl Dist {
     }
 
     /// The sum of `n` independent draws.
+    #[inline(always)]
     pub fn sample_sum(&self, n: u64, rng: &mut Stream) -> f64 {
+        if n == 1 {
+            return self.sample(rng);
+        }
+        self.sample_sum_many(n, rng)
+    }
+
+    #[inline(never)]
+    fn sample_sum_many(&self, n: u64, rng: &mut Stream) -> f64 {
         match n {
             0 => 0.0,
             1 => self.sample(rng),

@@ -15,7 +15,7 @@ use super::batch::Batch;
 use super::dist::Dist;
 use super::event::{Ev, EventQueue};
 use super::histogram::Histogram;
-use super::metrics::{DropReason, Levels, StageMetrics};
+use super::metrics::{DropReason, StageMetrics};
 use super::rng::Stream;
 use super::series::{Merge, Series};
 use super::source::{RetryPolicy, SourceConfig, SourceState};
@@ -428,6 +428,17 @@ impl Simulation {
     // ---------------------------------------------------------------- sources
 
     fn source_event(&mut self, i: usize) {
+        if SourceState::is_single(&self.sources[i].cfg) {
+            // Exact regime: one record, no batch buffer.
+            let src = &mut self.sources[i];
+            if let Some((b, next)) = src.state.emit_single(&src.cfg, self.now) {
+                if let Some(t) = next {
+                    self.queue.push(t, Ev::Source(i as u32));
+                }
+                self.source_batch(i, b);
+            }
+            return;
+        }
         let mut batches = self.batch_pool.pop().unwrap_or_default();
         let next = {
             let src = &mut self.sources[i];
@@ -437,29 +448,35 @@ impl Simulation {
             self.queue.push(t, Ev::Source(i as u32));
         }
         for b in batches.drain(..) {
-            let src = &mut self.sources[i];
-            src.metrics.arrived += b.count;
-            src.metrics.measured_arrived += b.count;
-            if src.blocked || !src.buffer.is_empty() {
-                let room = src.cfg.buffer_records.saturating_sub(src.buffered);
-                let mut b = b;
-                if room < b.count {
-                    let lost = b.count - room;
-                    src.metrics.drop_records(DropReason::SourceBuffer, lost);
-                    if room == 0 {
-                        continue;
-                    }
-                    b = b.split_off(room);
-                }
-                src.buffered += b.count;
-                src.buffer.push_back(b);
-            } else {
-                self.send_from_source(i, b);
-            }
+            self.source_batch(i, b);
         }
         self.batch_pool.push(batches);
     }
 
+    /// A batch source `i` generated: sent on, or buffered behind blocked ones.
+    #[inline]
+    fn source_batch(&mut self, i: usize, mut b: Batch) {
+        let src = &mut self.sources[i];
+        src.metrics.arrived += b.count;
+        src.metrics.measured_arrived += b.count;
+        if src.blocked || !src.buffer.is_empty() {
+            let room = src.cfg.buffer_records.saturating_sub(src.buffered);
+            if room < b.count {
+                let lost = b.count - room;
+                src.metrics.drop_records(DropReason::SourceBuffer, lost);
+                if room == 0 {
+                    return;
+                }
+                b = b.split_off(room);
+            }
+            src.buffered += b.count;
+            src.buffer.push_back(b);
+        } else {
+            self.send_from_source(i, b);
+        }
+    }
+
+    #[inline(always)]
     fn send_from_source(&mut self, i: usize, b: Batch) {
         let to = self.sources[i].cfg.to;
         self.sources[i].blocked_records += b.count;
@@ -502,11 +519,9 @@ impl Simulation {
         for i in 0..self.dirty.len() {
             let st = &mut self.stages[self.dirty[i] as usize];
             st.dirty = false;
-            st.metrics.levels = Levels {
-                in_system: st.model.in_system() + st.held,
-                in_queue: st.model.in_queue(),
-                busy: st.model.busy(),
-            };
+            let mut l = st.model.levels();
+            l.in_system += st.held;
+            st.metrics.levels = l;
         }
         self.dirty.clear();
     }
@@ -540,6 +555,7 @@ impl Simulation {
     }
 
     /// Sends a stage's emitted batch downstream (or delivers it).
+    #[inline]
     fn forward(&mut self, s: usize, o: Output) {
         let n = o.batch.count;
         self.stages[s].held += n;
@@ -581,13 +597,19 @@ impl Simulation {
         let e = &mut self.e2e;
         e.delivered += b.count;
         e.delivered_duplicates += b.duplicates;
-        e.from_ingest.record(now - b.ingest_time.min(now), b.count);
+        let from_ingest = now - b.ingest_time.min(now);
         let lat_mean = now.saturating_sub(b.event_time);
         e.latency_sum_ns += lat_mean as u128 * b.count as u128;
         e.latency_n += b.count;
         if b.event_span == 0 || b.count == 1 {
-            e.from_event.record(lat_mean, b.count);
+            if lat_mean == from_ingest {
+                Histogram::record_in_both(&mut e.from_ingest, &mut e.from_event, lat_mean, b.count);
+            } else {
+                e.from_ingest.record(from_ingest, b.count);
+                e.from_event.record(lat_mean, b.count);
+            }
         } else {
+            e.from_ingest.record(from_ingest, b.count);
             // Records of a batch happened spread over its span: record that
             // spread so percentiles stay right when batches are large.
             let m = b.count.min(8);
@@ -602,6 +624,7 @@ impl Simulation {
 
     /// Accounts `b` as having left its holder successfully (placed downstream,
     /// dropped downstream, or delivered).
+    #[inline(always)]
     fn sender_done(&mut self, holder: Holder, b: &Batch) {
         let n = b.count;
         match holder {
@@ -664,7 +687,17 @@ impl Simulation {
 
     /// Hands `b` from `holder` to stage `t` (resolving routers). Returns the
     /// number of parts left blocked (registered as waiters on their target).
+    #[inline(always)]
     fn hand_off(&mut self, holder: Holder, t: usize, b: Batch, front: bool) -> u32 {
+        if self.stages[t].cfg.routes.is_some() {
+            return self.hand_off_routed(holder, t, b, front);
+        }
+        self.place(holder, t, b, front)
+    }
+
+    /// [`Self::hand_off`] to a router: split, then hand each part on.
+    #[inline(never)]
+    fn hand_off_routed(&mut self, holder: Holder, t: usize, b: Batch, front: bool) -> u32 {
         if let Some(routes) = &self.stages[t].cfg.routes {
             let routes = routes.clone();
             let parts = self.route(t, &routes, b);
@@ -724,6 +757,7 @@ impl Simulation {
     /// Room at stage `t` for `b`: the model's room (capacity left, counting
     /// held outputs, or a throughput limit) and rate-limit tokens. The flag
     /// says the limit was a throughput limit (a throttle).
+    #[inline(always)]
     fn room(&mut self, t: usize, b: &Batch) -> (u64, bool) {
         let now = self.now;
         let st = &mut self.stages[t];
@@ -746,17 +780,26 @@ impl Simulation {
         }
     }
 
-    fn place(&mut self, holder: Holder, t: usize, mut b: Batch, front: bool) -> u32 {
-        let policy = self.stages[t].cfg.on_full;
-        let (mut room, by_tokens) = self.room(t, &b);
+    /// Places `b` from `holder` at stage `t`: accepted if it fits, else by
+    /// the stage's `on_full`. Returns the number of parts left blocked.
+    #[inline(always)]
+    fn place(&mut self, holder: Holder, t: usize, b: Batch, front: bool) -> u32 {
+        let (room, by_tokens) = self.room(t, &b);
+        let st = &self.stages[t];
         // FIFO fairness: newcomers queue behind blocked senders.
-        if policy == FullPolicy::Block && !front && !self.stages[t].waiting.is_empty() {
-            room = 0;
-        }
-        if room >= b.count {
+        let queue_behind = st.cfg.on_full == FullPolicy::Block && !front && !st.waiting.is_empty();
+        if room >= b.count && !queue_behind {
             self.accept(holder, t, b);
             return 0;
         }
+        let room = if queue_behind { 0 } else { room };
+        self.place_partly(holder, t, b, front, room, by_tokens)
+    }
+
+    /// [`Self::place`] when `b` does not fit whole: `room` records go in.
+    #[inline(never)]
+    fn place_partly(&mut self, holder: Holder, t: usize, mut b: Batch, front: bool, room: u64, by_tokens: bool) -> u32 {
+        let policy = self.stages[t].cfg.on_full;
         if room > 0 {
             let part = b.split_off(room);
             self.accept(holder, t, part);
@@ -816,6 +859,7 @@ impl Simulation {
     }
 
     /// Stage `t` takes all of `b`.
+    #[inline(always)]
     fn accept(&mut self, holder: Holder, t: usize, mut b: Batch) {
         self.sender_done(holder, &b);
         let now = self.now;

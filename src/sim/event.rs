@@ -28,7 +28,7 @@ pub enum Ev {
 
 impl Ev {
     /// Packs into 64 bits: tag (4) | a (28) | b (32).
-    #[inline]
+    #[inline(always)]
     fn pack(self) -> u64 {
         let (tag, a, b) = match self {
             Ev::Source(i) => (0u64, i, 0),
@@ -89,13 +89,19 @@ impl EventQueue {
         Self::default()
     }
 
-    /// Schedules `ev` at `time`.
-    #[inline]
+    /// Schedules `ev` at `time`. Inlined so that packing folds to a
+    /// constant tag at each call site.
+    #[inline(always)]
     pub fn push(&mut self, time: Nanos, ev: Ev) {
+        self.push_packed(time, ev.pack());
+    }
+
+    #[inline]
+    fn push_packed(&mut self, time: Nanos, ev: u64) {
         let e = Entry {
             time,
             seq: self.seq,
-            ev: ev.pack(),
+            ev,
         };
         self.seq += 1;
         let h = &mut self.heap;

@@ -29,6 +29,12 @@ struct Ziggurat {
     f: [f64; 257],
 }
 
+impl std::fmt::Debug for Ziggurat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ziggurat")
+    }
+}
+
 /// The tables, built once with `libm` so that every target has the same bits.
 fn ziggurat() -> &'static Ziggurat {
     static Z: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
@@ -62,6 +68,9 @@ pub struct Stream {
     rng: Xoshiro256PlusPlus,
     /// Second normal deviate of the last polar-method pair.
     spare_normal: Option<f64>,
+    /// The exponential ziggurat's tables (shared; held here so that a draw
+    /// does not check a lazy static).
+    zig: &'static Ziggurat,
 }
 
 impl Stream {
@@ -71,6 +80,7 @@ impl Stream {
         Stream {
             rng: Xoshiro256PlusPlus::seed_from_u64(s),
             spare_normal: None,
+            zig: ziggurat(),
         }
     }
 
@@ -103,20 +113,36 @@ impl Stream {
     /// Exponential with mean 1, by Marsaglia and Tsang's ziggurat: one
     /// 64-bit draw, a multiply and a compare in 98.9 % of calls; the rest
     /// fall back to exact rejection with `libm`.
-    #[inline]
+    #[inline(always)]
     pub fn exp1(&mut self) -> f64 {
-        let z = ziggurat();
+        let z = self.zig;
+        let u = self.rng.next_u64();
+        let i = (u & 0xff) as usize;
+        let x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+        if x < z.x[i + 1] {
+            return x;
+        }
+        self.exp1_edge(i, x)
+    }
+
+    /// The rest of [`Self::exp1`] after a draw `x` in layer `i` fell outside
+    /// the layer's inner rectangle (1.1 % of calls): the tail, the wedge
+    /// test, then fresh draws exactly as the loop would make them.
+    #[cold]
+    #[inline(never)]
+    fn exp1_edge(&mut self, mut i: usize, mut x: f64) -> f64 {
+        let z = self.zig;
         loop {
-            let u = self.rng.next_u64();
-            let i = (u & 0xff) as usize;
-            let x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
-            if x < z.x[i + 1] {
-                return x;
-            }
             if i == 0 {
                 return ZIG_R - libm::log(self.uniform_pos());
             }
             if z.f[i + 1] + (z.f[i] - z.f[i + 1]) * self.uniform() < libm::exp(-x) {
+                return x;
+            }
+            let u = self.rng.next_u64();
+            i = (u & 0xff) as usize;
+            x = (u >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * z.x[i];
+            if x < z.x[i + 1] {
                 return x;
             }
         }

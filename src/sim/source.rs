@@ -250,6 +250,8 @@ pub struct SourceState {
     pub generated: u64,
     /// Original (non-duplicate) records so far, when injecting duplicates.
     pub originals: u64,
+    /// Poisson arrivals at a rate that never changes (checked once).
+    stationary_poisson: bool,
 }
 
 impl SourceState {
@@ -261,6 +263,7 @@ impl SourceState {
             carry: 0.0,
             generated: 0,
             originals: 0,
+            stationary_poisson: matches!(cfg.arrivals, Arrivals::Poisson) && cfg.is_stationary(),
         }
     }
 
@@ -276,7 +279,11 @@ impl SourceState {
     }
 
     /// The next single-record arrival after `t` (exact regime).
+    #[inline]
     pub fn next_arrival(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
+        if self.stationary_poisson {
+            return Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1));
+        }
         match cfg.arrivals {
             Arrivals::Poisson if cfg.is_stationary() => {
                 Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1))
@@ -342,41 +349,10 @@ impl SourceState {
             }
             _ => match cfg.aggregate_ns {
                 None => {
-                    let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
-                    let key = match &cfg.key_shares {
-                        Some(shares) => {
-                            // Inverse CDF over the shares (few keys: a linear scan is fine).
-                            let mut u = self.rng.uniform();
-                            let mut k = shares.len() - 1;
-                            for (i, &p) in shares.iter().enumerate() {
-                                if u < p {
-                                    k = i;
-                                    break;
-                                }
-                                u -= p;
-                            }
-                            k as u32
-                        }
-                        None if cfg.key_buckets > 1 => self.rng.below(cfg.key_buckets as u64) as u32,
-                        None => 0,
-                    };
-                    self.push(out, 1, bytes, now, 0);
-                    if let Some(b) = out.last_mut() {
-                        b.key = key;
-                    }
-                    if let Some(d) = cfg.duplicates {
-                        self.mark_duplicate(&d, out);
-                    }
-                    if let Some((share, delay)) = &cfg.lateness {
-                        if self.rng.uniform() < *share {
-                            let d = round_ns(delay.sample(&mut self.rng));
-                            if let Some(b) = out.last_mut() {
-                                b.event_time = now.saturating_sub(d);
-                                b.event_min = b.event_time;
-                            }
-                        }
-                    }
-                    self.next_arrival(cfg, now)
+                    let (b, next) = self.emit_one(cfg, now);
+                    self.generated += 1;
+                    out.push(b);
+                    next
                 }
                 Some(dt) => {
                     let t0 = now - dt;
@@ -424,10 +400,66 @@ impl SourceState {
         }
     }
 
+    /// True when the source emits exactly one single-record batch per
+    /// emission (Poisson or constant arrivals, not aggregated): the engine
+    /// then takes [`Self::emit_one`] and skips the batch buffer.
+    #[inline]
+    pub fn is_single(cfg: &SourceConfig) -> bool {
+        cfg.aggregate_ns.is_none() && !matches!(cfg.arrivals, Arrivals::Trace(_))
+    }
+
+    /// Emits the one record due at `now` for a source with
+    /// [`Self::is_single`] (the caller checked the record limit) and returns
+    /// it with the next emission time. Draws exactly what [`Self::emit`]
+    /// draws, in the same order.
+    #[inline]
+    pub fn emit_single(&mut self, cfg: &SourceConfig, now: Nanos) -> Option<(Batch, Option<Nanos>)> {
+        if cfg.limit.is_some_and(|l| self.generated >= l) {
+            return None;
+        }
+        let (b, next) = self.emit_one(cfg, now);
+        self.generated += 1;
+        Some((b, next))
+    }
+
+    #[inline]
+    fn emit_one(&mut self, cfg: &SourceConfig, now: Nanos) -> (Batch, Option<Nanos>) {
+        let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
+        let key = match &cfg.key_shares {
+            Some(shares) => {
+                // Inverse CDF over the shares (few keys: a linear scan is fine).
+                let mut u = self.rng.uniform();
+                let mut k = shares.len() - 1;
+                for (i, &p) in shares.iter().enumerate() {
+                    if u < p {
+                        k = i;
+                        break;
+                    }
+                    u -= p;
+                }
+                k as u32
+            }
+            None if cfg.key_buckets > 1 => self.rng.below(cfg.key_buckets as u64) as u32,
+            None => 0,
+        };
+        let mut b = Batch::new(1, bytes, now);
+        b.key = key;
+        if let Some(d) = cfg.duplicates {
+            self.mark_duplicate(&d, &mut b);
+        }
+        if let Some((share, delay)) = &cfg.lateness {
+            if self.rng.uniform() < *share {
+                let d = round_ns(delay.sample(&mut self.rng));
+                b.event_time = now.saturating_sub(d);
+                b.event_min = b.event_time;
+            }
+        }
+        (b, self.next_arrival(cfg, now))
+    }
+
     /// Makes the last (one-record) batch of `out` a duplicate of a recent
     /// original with probability `fraction`, or a new original.
-    fn mark_duplicate(&mut self, d: &Duplicates, out: &mut [Batch]) {
-        let Some(b) = out.last_mut() else { return };
+    fn mark_duplicate(&mut self, d: &Duplicates, b: &mut Batch) {
         if self.originals > 0 && self.rng.uniform() < d.fraction {
             let back = self.rng.below(d.spread.max(1).min(self.originals));
             b.group = self.originals - back;

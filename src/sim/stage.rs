@@ -12,7 +12,7 @@
 
 use super::batch::Batch;
 use super::event::{Ev, EventQueue};
-use super::metrics::StageMetrics;
+use super::metrics::{Levels, StageMetrics};
 use super::rng::Stream;
 use super::stages::{BatcherStage, DelayStage, QueueStage};
 use super::time::Nanos;
@@ -145,6 +145,15 @@ pub trait StageModel {
     fn busy(&self) -> u64;
     /// Number of servers, if finite (for utilisation).
     fn servers(&self) -> Option<u64>;
+    /// The three levels at once (one dispatch per event on the hot path).
+    #[inline]
+    fn levels(&self) -> Levels {
+        Levels {
+            in_system: self.in_system(),
+            in_queue: self.in_queue(),
+            busy: self.busy(),
+        }
+    }
 }
 
 /// Every stage model, for static dispatch.
@@ -259,6 +268,11 @@ impl Model {
     #[inline]
     pub fn busy(&self) -> u64 {
         dispatch!(self, m => m.busy(), router => 0)
+    }
+    /// See [`StageModel::levels`].
+    #[inline]
+    pub fn levels(&self) -> Levels {
+        dispatch!(self, m => m.levels(), router => Levels::default())
     }
     /// See [`StageModel::servers`].
     pub fn servers(&self) -> Option<u64> {

@@ -21,7 +21,7 @@ pub struct ServiceTime {
 
 impl ServiceTime {
     /// Draws the service time of `batch`.
-    #[inline]
+    #[inline(always)]
     pub fn draw(&self, batch: &Batch, rng: &mut crate::sim::rng::Stream) -> Nanos {
         let mut t = self.per_record.sample_sum(batch.count, rng);
         if let Some(bps) = self.bytes_per_s {
@@ -99,6 +99,7 @@ impl QueueStage {
         None
     }
 
+    #[inline(always)]
     fn start(&mut self, ctx: &mut Ctx, slot: u32, batch: Batch) {
         ctx.record_wait(ctx.now - batch.stage_arrival, batch.count);
         let t = self.service.draw(&batch, ctx.rng);
@@ -134,6 +135,7 @@ impl StageModel for QueueStage {
         (self.capacity.saturating_sub(self.occupied()), false)
     }
 
+    #[inline]
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
         if self.queue.is_empty() && !self.stopped {
             if let Some(slot) = self.take_slot() {
