@@ -56,6 +56,17 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("sql_store", "rds", "cloud_sql"),
 ];
 
+/// The provider a stage of `kind` with `flavour` runs on, when its flavour
+/// belongs to one side of a mapped pair (`None` for Kafka, VPN and the
+/// generic kinds, which exist on either side).
+pub fn side_of(kind: &str, flavour: &str) -> Option<Provider> {
+    PAIRS.iter().find_map(|(k, a, g)| match *k == kind {
+        true if *a == flavour => Some(Provider::Aws),
+        true if *g == flavour => Some(Provider::Gcp),
+        _ => None,
+    })
+}
+
 /// The service name of a kind's flavour, for notes.
 fn service(kind: &str, flavour: &str) -> String {
     let info = crate::models::kind_info(kind);
