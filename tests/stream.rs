@@ -541,3 +541,41 @@ fn a_full_producer_buffer_drops_or_blocks_generation_by_policy() {
     let e = scenario::load(&producer("reject"), Format::Toml).unwrap_err();
     assert!(format!("{e:?}").contains("source[0].on_full"), "{e:?}");
 }
+
+#[test]
+fn pubsub_only_settings_are_dropped_when_mapped_to_kinesis() {
+    let text = r#"
+name = "ordered topic"
+duration = "60s"
+
+[[source]]
+id = "publisher"
+arrivals = "constant"
+rate = "100/s"
+to = "topic"
+
+[[stage]]
+id = "topic"
+kind = "stream"
+flavour = "pubsub"
+shards = 2
+max_outstanding_messages = 10
+max_outstanding_bytes = "1 MiB"
+ordering_keys = true
+"#;
+    let o = Overrides {
+        provider: Some(pipelab::scenario::schema::Provider::Aws),
+        ..Overrides::default()
+    };
+    let (p, r) = run::run_text(text, Format::Toml, &o).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.scenario.stages[0].params["flavour"], "kinesis");
+    for k in ["max_outstanding_messages", "max_outstanding_bytes", "ordering_keys"] {
+        assert!(!p.scenario.stages[0].params.contains_key(k), "{k} kept");
+    }
+    assert!(!r.stages["topic"].extra.contains_key("outstanding_messages"));
+    assert!(r.stages["topic"].completed > 5000);
+    // As written (Pub/Sub), the same text runs with one subscriber.
+    let r = run(text);
+    assert_eq!(extra(&r, "topic", "subscribers"), 1.0);
+    assert!(r.stages["topic"].completed > 5000);
+}

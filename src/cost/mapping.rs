@@ -141,11 +141,20 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
                             changed.push(format!("dropped `{k}`"));
                         }
                     }
-                    changed.push("no per-shard write limits; shards kept as subscriber parallelism, not billed".into());
+                    changed.push(
+                        "no per-shard write limits; shards are not used or billed; `consumers` become subscribers \
+                         with flow control (1,000 outstanding messages each)"
+                            .into(),
+                    );
                 }
                 Provider::Aws => {
-                    if st.params.remove("ack_deadline").is_some() {
-                        changed.push("dropped `ack_deadline`".into());
+                    for k in ["ack_deadline", "max_outstanding_messages", "max_outstanding_bytes"] {
+                        if st.params.remove(k).is_some() {
+                            changed.push(format!("dropped `{k}`"));
+                        }
+                    }
+                    if st.params.remove("ordering_keys").is_some() {
+                        changed.push("dropped `ordering_keys` (a Kinesis shard keeps its keys in order)".into());
                     }
                     if !st.params.contains_key("shards") && !st.params.contains_key("partitions") {
                         st.params
