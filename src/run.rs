@@ -87,14 +87,40 @@ pub fn prepare(text: &str, format: Format, o: &Overrides) -> Result<Prepared, Ru
     })
 }
 
-/// Runs a prepared scenario to its end and checks conservation.
+/// The step of the running cost series: the run's time-series resolution,
+/// doubled until at most [`crate::sim::series::MAX_POINTS`] points cover
+/// the run.
+pub fn cost_step_ns(resolution_ns: u64, duration_ns: u64) -> u64 {
+    let mut step = resolution_ns.max(1);
+    while duration_ns / step > crate::sim::series::MAX_POINTS as u64 {
+        step *= 2;
+    }
+    step
+}
+
+/// Runs a prepared scenario to its end and checks conservation. The run
+/// pauses at every step of the cost series to snapshot usage (pausing and
+/// resuming gives exactly the uninterrupted run).
 pub fn finish(p: &mut Prepared) -> Result<RunReport, RunError> {
+    let step = cost_step_ns(p.sim.resolution_ns, p.sim.duration_ns);
+    let mut snapshots = Vec::new();
+    let mut t = (p.sim.now / step + 1) * step;
+    while t < p.sim.duration_ns && !p.sim.is_finished() {
+        p.sim.run_until(t);
+        snapshots.push(report::snapshot(&p.sim, &p.scenario.name));
+        t += step;
+    }
     p.sim.run();
     let mut r = report::build(&p.sim, &p.scenario.name);
     if !r.conservation.holds {
         return Err(RunError::ConservationViolated(Box::new(r)));
     }
-    r.cost = Some(cost::report::build(&p.scenario, &r, p.provider, p.mapping.clone()));
+    let mut c = cost::report::build(&p.scenario, &r, p.provider, p.mapping.clone());
+    c.series = cost::report::series(&p.scenario, &snapshots, &c, p.provider);
+    r.cost = Some(c);
+    if p.scenario.governance.is_some() {
+        r.governance = Some(crate::governance::evaluate(&p.scenario, &r));
+    }
     Ok(r)
 }
 

@@ -258,3 +258,127 @@ fn every_builtin_runs_and_prices_on_both_providers() {
         }
     }
 }
+
+#[test]
+fn the_running_cost_accrues_over_time_and_ends_at_the_total() {
+    // STREAM for an hour: shard-hours accrue linearly and PUT units with the
+    // records, so the cost at t is about t/3,600 of the total; S3 storage
+    // (STORE) is the integral of a growing store: about (t/T)² of it.
+    let c = cost(STREAM, None);
+    let s = &c.series;
+    // The default resolution (1 h / 256 ≈ 14 s) fits in 512 points.
+    assert_eq!(s.len(), 256, "{}", s.len());
+    assert_eq!(s.last().unwrap().usd, c.total_usd);
+    assert_eq!(s.last().unwrap().t_s, c.simulated_s);
+    assert!(s.windows(2).all(|w| w[1].t_s > w[0].t_s && w[1].usd >= w[0].usd));
+    let half = s.iter().find(|p| p.t_s >= 1800.0).unwrap();
+    let share = half.usd / c.total_usd;
+    assert!((share - half.t_s / 3600.0).abs() < 0.002, "{share} at {}", half.t_s);
+    let st = cost(STORE, None);
+    let store_line = line(&st, "aws.s3.standard_gb_month").usd;
+    let puts = line(&st, "aws.s3.put_requests_1k").usd;
+    let half = st.series.iter().find(|p| p.t_s >= 1800.0).unwrap();
+    let f = half.t_s / 3600.0;
+    let expect = store_line * f * f + puts * f;
+    assert!((half.usd - expect).abs() / expect < 0.01, "{} vs {expect}", half.usd);
+    // In the JSON, under cost.series as {t_s, usd}.
+    let (_, rep) = run::run_text(STREAM, Format::Toml, &Overrides::default()).unwrap();
+    let json = serde_json::to_value(&rep).unwrap();
+    assert_eq!(json["cost"]["series"][255]["usd"], c.total_usd);
+    assert!(json["cost"]["series"][0]["t_s"].as_f64().unwrap() > 0.0);
+}
+
+/// An S3 bucket (encrypted, PII-scanned) whose changes leave through a
+/// link to the internet, or to another region.
+fn governed(egress: &str, flavour: &str) -> String {
+    format!(
+        r#"
+name = "governed"
+duration = "1h"
+[[source]]
+id = "in"
+arrivals = "constant"
+rate = "100/s"
+record_size = "1 MiB"
+to = "table"
+[[stage]]
+id = "table"
+kind = "object_store"
+to = "out"
+[[stage]]
+id = "out"
+kind = "link"
+flavour = "{flavour}"
+bandwidth = "1 GB/s"
+egress = "{egress}"
+[governance]
+encrypted = ["table"]
+pii_scan = ["table"]
+"#
+    )
+}
+
+#[test]
+fn kms_requests_pii_inspection_and_egress_are_metered() {
+    // 100 records/s for an hour: 360,000 PUTs, each one KMS request:
+    // 36 × 10,000 requests × $0.03 = $1.08, plus one key for 1/730 month.
+    // PII: 360,000 MiB stored = 351.5625 GiB inspected × $1 (unconfirmed).
+    // Internet egress: 351.5625 GiB, all in the first tier (10 TB a month
+    // prorated to an hour is 14.03 GB): 14.03 GB × $0.09 + the rest × $0.085
+    // (next 40 TB prorated = 56.1 GB) + the rest × $0.07.
+    let c = cost(&governed("internet", "direct_connect"), None);
+    let kms = line(&c, "aws.kms.symmetric_api_requests");
+    assert!((kms.quantity - 36.0).abs() <= 0.0002, "{kms:?}");
+    assert!((kms.usd - 1.08).abs() < 1e-5, "{kms:?}");
+    let key = line(&c, "aws.kms.customer_managed_key");
+    assert!((key.quantity - 1.0 / 730.0).abs() < 1e-12, "{key:?}");
+    let gib = 360_000.0 / 1024.0;
+    let pii = line(&c, "aws.macie.sensitive_data_discovery_first_50_tb");
+    assert!((pii.quantity - gib).abs() < 0.01, "{pii:?}");
+    assert!(!pii.confirmed, "Macie's price is unconfirmed");
+    let month = 1.0 / 730.0;
+    let t1 = 10_240.0 * month;
+    let t2 = 40_960.0 * month;
+    let e1 = line(&c, "aws.data_transfer.internet_egress_first_10_tb_month");
+    let e2 = line(&c, "aws.data_transfer.internet_egress_next_40_tb_month");
+    let e3 = line(&c, "aws.data_transfer.internet_egress_next_100_tb_month");
+    assert!(
+        (e1.quantity - t1).abs() < 1e-9 && (e2.quantity - t2).abs() < 1e-9,
+        "{e1:?} {e2:?}"
+    );
+    assert!((e1.quantity + e2.quantity + e3.quantity - gib).abs() < 0.01);
+    assert!((e1.usd - t1 * 0.09).abs() < 1e-9);
+    // The governance counts in the run agree with the priced quantities.
+    let (_, rep) = run::run_text(
+        &governed("internet", "direct_connect"),
+        Format::Toml,
+        &Overrides::default(),
+    )
+    .unwrap();
+    let g = rep.governance.as_ref().unwrap();
+    assert_eq!(g.kms_requests as f64, kms.quantity * 1e4);
+    assert_eq!(g.pii_gb_inspected, pii.quantity);
+    // Inter-region instead: one line at $0.02/GB, no internet lines.
+    let ir = cost(&governed("inter_region", "direct_connect"), None);
+    let l = line(&ir, "aws.data_transfer.inter_region_us_east_1_other_regions");
+    assert!((l.usd - l.quantity * 0.02).abs() < 1e-12 && (l.quantity - gib).abs() < 0.01);
+    assert!(!ir.lines.iter().any(|l| l.id.contains("internet_egress")));
+    // No egress: no transfer lines.
+    let none = cost(&governed("none", "direct_connect"), None);
+    assert!(!none.lines.iter().any(|l| l.id.contains("data_transfer")));
+    // On GCP: Cloud KMS, Sensitive Data Protection and premium-tier egress
+    // (first TiB a month prorated: 1,024/730 GB at $0.12).
+    let g = cost(&governed("internet", "direct_connect"), Some(Provider::Gcp));
+    assert!((line(&g, "gcp.kms.cryptographic_operations").quantity - 36.0).abs() <= 0.0002);
+    assert!((line(&g, "gcp.dlp.content_storage_inspection").quantity - gib).abs() < 0.01);
+    let first = line(
+        &g,
+        "gcp.egress.premium_tier_internet_egress_0_1_tib_worldwide_excl_china",
+    );
+    assert!((first.quantity - 1024.0 * month).abs() < 1e-9, "{first:?}");
+    let second = line(
+        &g,
+        "gcp.egress.premium_tier_internet_egress_1_10_tib_worldwide_excl_china",
+    );
+    assert!((second.quantity - 9216.0 * month).abs() < 1e-9, "{second:?}");
+}

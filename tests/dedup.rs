@@ -210,3 +210,55 @@ fn bad_params_give_located_errors() {
         assert!(msg.contains("line"), "not located: {msg}");
     }
 }
+
+#[test]
+fn queries_run_on_the_initial_table_before_the_first_load() {
+    // Loads start at 200 s; 30 dashboard queries a minute each read 1 %.
+    let q = r#"{ class = "dashboard", rate = "30/min", fraction = 0.01 }"#;
+    let late = |params: &str| run(&warehouse(params, q).replace("stop = \"100s\"", "start = \"200s\""));
+    let empty = late("");
+    let loaded = late("initial_size = \"100 GB\"");
+    let (a, b) = (
+        extra(&empty, "wh", "queries_done"),
+        extra(&loaded, "wh", "queries_done"),
+    );
+    // Without data the mix starts with the first load (100 s of 300 s);
+    // with it, at time zero: about three times as many queries.
+    assert!(a > 20.0 && b > 2.4 * a, "{a} vs {b}");
+    // Before the first load each query reads 1 % of 100 GB: 1 GB over 8
+    // slices at 100 MB/s = 1.25 s.
+    assert!(extra(&loaded, "wh", "bytes_scanned") >= 60.0 * 1e9);
+    assert!(extra(&empty, "wh", "bytes_scanned") > 0.0);
+}
+
+#[test]
+fn bigquery_bills_at_least_ten_mib_per_table_referenced_per_query() {
+    // Tiny queries (1e-9 of a 100 GB table = 100 bytes) on BigQuery: each is
+    // billed 10 MiB per table it references, not the bytes it scanned.
+    let q = |tables: u32| format!(r#"{{ class = "adhoc", rate = "6/min", fraction = 1e-9, tables = {tables} }}"#);
+    let text = |tables: u32| {
+        warehouse("", &q(tables))
+            .replace("nodes = 4\nslices_per_node = 2", "flavour = \"bigquery\"\nslots = 100")
+            .replace("partitions = 10", "partitions = 10\ninitial_size = \"100 GB\"")
+    };
+    let one = run(&text(1));
+    let n = extra(&one, "wh", "queries_done");
+    assert!(n > 10.0, "{n}");
+    let scanned = extra(&one, "wh", "bytes_scanned");
+    assert!(scanned < 1e6 && scanned > 0.0, "{scanned}");
+    // Billed = 10 MiB per started query; the cost line prices billed bytes.
+    let started = extra(&one, "wh", "bytes_billed") / 10_485_760.0;
+    assert!(
+        started >= n && started <= n + 5.0 && started.fract() == 0.0,
+        "{started} vs {n}"
+    );
+    let three = run(&text(3));
+    assert!(extra(&three, "wh", "bytes_billed") >= 3.0 * 10_485_760.0 * extra(&three, "wh", "queries_done"));
+    let cost = one.cost.as_ref().expect("priced");
+    let l = cost
+        .lines
+        .iter()
+        .find(|l| l.id.starts_with("gcp.bigquery.on_demand"))
+        .expect("a BigQuery line");
+    assert_eq!(l.quantity, extra(&one, "wh", "bytes_billed") / (1u64 << 40) as f64);
+}

@@ -540,3 +540,56 @@ fn glue_bills_dpu_hours_and_maps_to_dataflow_workers() {
         gcp.lines
     );
 }
+
+#[test]
+fn schema_failures_go_to_the_dead_letter_stage_when_one_is_named() {
+    // The same run as `schema(false)`, with a dead-letter stage on the job:
+    // the broken records arrive there as records (counted and inspectable)
+    // instead of being dropped with reason `schema`.
+    let text = |dl: &str| {
+        format!(
+            r#"
+name = "schema-dlq"
+seed = 1
+duration = "2h"
+
+[[source]]
+id = "src"
+arrivals = "constant"
+rate = "10/s"
+stop = "100s"
+to = "job"
+
+[[stage]]
+id = "job"
+kind = "etl"
+workers = 2
+per_record = "1ms"
+schema_changes = [{{ at = "30s", compatible = true }}, {{ at = "60s", compatible = false }}]
+to = "out"
+{dl}
+
+[[stage]]
+id = "out"
+kind = "sink"
+
+[[stage]]
+id = "bad_records"
+kind = "sink"
+"#
+        )
+    };
+    let dropped_run = run(&text(""));
+    let failed = extra(&dropped_run, "job", "schema_failures") as u64;
+    assert!((695..=705).contains(&failed), "{failed}");
+    assert_eq!(dropped(&dropped_run, "job", "schema"), failed);
+    assert_eq!(dropped_run.stages["bad_records"].arrived, 0);
+    let dlq = run(&text("dead_letter = \"bad_records\""));
+    assert_eq!(extra(&dlq, "job", "schema_failures") as u64, failed);
+    assert_eq!(dropped(&dlq, "job", "schema"), 0);
+    assert_eq!(dlq.stages["job"].dropped, 0);
+    assert_eq!(dlq.stages["bad_records"].arrived, failed);
+    assert_eq!(dlq.end_to_end.dead_lettered, failed);
+    assert_eq!(dlq.end_to_end.delivered, dlq.conservation.generated - failed);
+    assert_eq!(dlq.end_to_end.delivered, dropped_run.end_to_end.delivered);
+}

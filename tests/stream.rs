@@ -396,3 +396,186 @@ on_full = "reject"
     );
     assert!(extra(&r, "stream", "shard_hours") > 4.0 && extra(&r, "stream", "shard_hours") < 16.0);
 }
+
+/// A Pub/Sub topic fed 500 messages/s of `size`, one subscriber processing
+/// each message for `process`, with flow-control `params`.
+fn pubsub(size: &str, process: &str, params: &str) -> RunReport {
+    run(&format!(
+        r#"
+name = "pubsub flow control"
+duration = "300s"
+
+[[source]]
+id = "publisher"
+arrivals = "constant"
+rate = "500/s"
+record_size = "{size}"
+to = "topic"
+
+[[stage]]
+id = "topic"
+kind = "stream"
+flavour = "pubsub"
+process = {process}
+ack_deadline = "600s"
+{params}
+"#
+    ))
+}
+
+#[test]
+fn pubsub_flow_control_bounds_a_subscriber_by_outstanding_over_processing_time() {
+    // Little's law: a subscriber holding at most M unacked messages, each
+    // processed for 1 s, delivers at most M messages/s; the rest wait in
+    // the subscription.
+    for m in [100u64, 200] {
+        let r = pubsub("1 KB", "\"1s\"", &format!("max_outstanding_messages = {m}"));
+        let t = &r.stages["topic"];
+        let per_s = t.completed as f64 / 300.0;
+        assert!((per_s / m as f64 - 1.0).abs() < 0.01, "M = {m}: {per_s}/s");
+        assert_eq!(extra(&r, "topic", "outstanding_messages_max"), m as f64);
+        assert!(extra(&r, "topic", "flow_control_paused_s") > 290.0);
+        assert!(t.in_flight > (500 - m) * 290, "the backlog grows: {}", t.in_flight);
+    }
+    // The byte limit binds first with large messages: 50 MiB of 1 MiB
+    // messages is 50 outstanding, so 50 messages/s.
+    let r = pubsub("1 MiB", "\"1s\"", "max_outstanding_bytes = \"50 MiB\"");
+    let per_s = r.stages["topic"].completed as f64 / 300.0;
+    assert!((per_s / 50.0 - 1.0).abs() < 0.01, "{per_s}/s");
+    // The defaults (1,000 messages, 100 MiB) let 500/s of 10 ms work through.
+    let r = pubsub("1 KB", "\"10ms\"", "");
+    assert!(r.stages["topic"].completed as f64 > 0.99 * 500.0 * 300.0);
+    assert_eq!(extra(&r, "topic", "flow_control_paused_s"), 0.0);
+}
+
+/// 300 messages/s over 10 keys, half on one hot key, each processed for an
+/// exponential 10 ms, with or without ordering keys.
+fn ordered(ordering: bool) -> RunReport {
+    run(&format!(
+        r#"
+name = "pubsub ordering keys"
+seed = 4
+duration = "300s"
+
+[[source]]
+id = "publisher"
+arrivals = "poisson"
+rate = "300/s"
+key_buckets = 10
+hot_key_share = 0.5
+to = "topic"
+
+[[stage]]
+id = "topic"
+kind = "stream"
+flavour = "pubsub"
+process = {{ dist = "exponential", mean = "10ms" }}
+ordering_keys = {ordering}
+"#
+    ))
+}
+
+#[test]
+fn pubsub_ordering_keys_deliver_in_order_and_a_hot_key_is_limited_to_one_at_a_time() {
+    let free = ordered(false);
+    let keyed = ordered(true);
+    // Without ordering, messages run concurrently and finish out of order.
+    assert!(extra(&free, "topic", "out_of_order_records") > 1000.0);
+    assert!(free.stages["topic"].completed as f64 > 0.99 * 300.0 * 300.0);
+    // With ordering keys, never out of order; the hot key (150/s offered)
+    // gets one message at a time: at most 1 / 10 ms = 100/s, so about
+    // 100 + 150 = 250 messages/s get through and its backlog grows.
+    assert_eq!(extra(&keyed, "topic", "out_of_order_records"), 0.0);
+    let per_s = keyed.stages["topic"].completed as f64 / 300.0;
+    assert!(per_s > 240.0 && per_s < 256.0, "{per_s}/s");
+    assert!(keyed.stages["topic"].in_flight > 10_000);
+    assert!(extra(&keyed, "topic", "iterator_age_s") > 60.0);
+}
+
+/// A producer at 100 records/s into a queue serving 50/s that blocks it,
+/// with a 50-record buffer whose `on_full` is `policy`.
+fn producer(policy: &str) -> String {
+    format!(
+        r#"
+name = "blocking producer"
+duration = "600s"
+
+[[source]]
+id = "producer"
+arrivals = "constant"
+rate = "100/s"
+buffer = 50
+on_full = "{policy}"
+to = "q"
+
+[[stage]]
+id = "q"
+kind = "queue"
+servers = 1
+service = "20ms"
+capacity = 10
+on_full = "block"
+"#
+    )
+}
+
+#[test]
+fn a_full_producer_buffer_drops_or_blocks_generation_by_policy() {
+    let drop = run(&producer("drop"));
+    let block = run(&producer("block"));
+    let (d, b) = (&drop.sources["producer"], &block.sources["producer"]);
+    // Drop: generation goes on at 100/s and half is lost at the buffer.
+    assert!((d.arrived as f64 - 60_000.0).abs() < 10.0, "{}", d.arrived);
+    let lost = d.dropped_by_reason["source_buffer_full"] as f64;
+    assert!((lost - 30_000.0).abs() < 200.0, "{lost}");
+    assert!(!d.extra.contains_key("blocked_s"));
+    // Block: nothing is lost; generation pauses while the buffer is full,
+    // so it runs at the queue's 50/s and is blocked half the time.
+    assert_eq!(b.dropped, 0);
+    assert!((b.arrived as f64 - 30_000.0).abs() < 200.0, "{}", b.arrived);
+    let blocked = b.extra["blocked_s"];
+    assert!(blocked > 290.0 && blocked < 301.0, "{blocked}");
+    // The queue delivers the same 50/s either way.
+    let (x, y) = (drop.end_to_end.delivered as f64, block.end_to_end.delivered as f64);
+    assert!((x - y).abs() < 100.0 && (y - 30_000.0).abs() < 100.0, "{x} vs {y}");
+    let e = scenario::load(&producer("reject"), Format::Toml).unwrap_err();
+    assert!(format!("{e:?}").contains("source[0].on_full"), "{e:?}");
+}
+
+#[test]
+fn pubsub_only_settings_are_dropped_when_mapped_to_kinesis() {
+    let text = r#"
+name = "ordered topic"
+duration = "60s"
+
+[[source]]
+id = "publisher"
+arrivals = "constant"
+rate = "100/s"
+to = "topic"
+
+[[stage]]
+id = "topic"
+kind = "stream"
+flavour = "pubsub"
+shards = 2
+max_outstanding_messages = 10
+max_outstanding_bytes = "1 MiB"
+ordering_keys = true
+"#;
+    let o = Overrides {
+        provider: Some(pipelab::scenario::schema::Provider::Aws),
+        ..Overrides::default()
+    };
+    let (p, r) = run::run_text(text, Format::Toml, &o).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.scenario.stages[0].params["flavour"], "kinesis");
+    for k in ["max_outstanding_messages", "max_outstanding_bytes", "ordering_keys"] {
+        assert!(!p.scenario.stages[0].params.contains_key(k), "{k} kept");
+    }
+    assert!(!r.stages["topic"].extra.contains_key("outstanding_messages"));
+    assert!(r.stages["topic"].completed > 5000);
+    // As written (Pub/Sub), the same text runs with one subscriber.
+    let r = run(text);
+    assert_eq!(extra(&r, "topic", "subscribers"), 1.0);
+    assert!(r.stages["topic"].completed > 5000);
+}

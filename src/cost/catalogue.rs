@@ -5,7 +5,9 @@
 //! `aws.kinesis.shard_hour`), the published unit price in USD per `unit`,
 //! where it came from and whether a stored source confirmed it. Rows are
 //! the price rows of `shared/reference/pricing.json`, copied unchanged
-//! apart from the id and the optional monthly free tier.
+//! apart from the id and the optional monthly free tier; rows added since
+//! (GCP egress tiers above 1 TiB, GCP inter-region transfer) carry their
+//! own source, date and `confirmed` flag.
 
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;

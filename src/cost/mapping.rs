@@ -56,6 +56,17 @@ const PAIRS: &[(&str, &str, &str)] = &[
     ("sql_store", "rds", "cloud_sql"),
 ];
 
+/// The provider a stage of `kind` with `flavour` runs on, when its flavour
+/// belongs to one side of a mapped pair (`None` for Kafka, VPN and the
+/// generic kinds, which exist on either side).
+pub fn side_of(kind: &str, flavour: &str) -> Option<Provider> {
+    PAIRS.iter().find_map(|(k, a, g)| match *k == kind {
+        true if *a == flavour => Some(Provider::Aws),
+        true if *g == flavour => Some(Provider::Gcp),
+        _ => None,
+    })
+}
+
 /// The service name of a kind's flavour, for notes.
 fn service(kind: &str, flavour: &str) -> String {
     let info = crate::models::kind_info(kind);
@@ -130,11 +141,20 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
                             changed.push(format!("dropped `{k}`"));
                         }
                     }
-                    changed.push("no per-shard write limits; shards kept as subscriber parallelism, not billed".into());
+                    changed.push(
+                        "no per-shard write limits; shards are not used or billed; `consumers` become subscribers \
+                         with flow control (1,000 outstanding messages each)"
+                            .into(),
+                    );
                 }
                 Provider::Aws => {
-                    if st.params.remove("ack_deadline").is_some() {
-                        changed.push("dropped `ack_deadline`".into());
+                    for k in ["ack_deadline", "max_outstanding_messages", "max_outstanding_bytes"] {
+                        if st.params.remove(k).is_some() {
+                            changed.push(format!("dropped `{k}`"));
+                        }
+                    }
+                    if st.params.remove("ordering_keys").is_some() {
+                        changed.push("dropped `ordering_keys` (a Kinesis shard keeps its keys in order)".into());
                     }
                     if !st.params.contains_key("shards") && !st.params.contains_key("partitions") {
                         st.params

@@ -6,13 +6,14 @@
 //! bills throughput per TiB, and so on). Quantities are in the row's `unit`
 //! (e.g. 0.36 of "1M units"), so `quantity × usd` is the line's price.
 //!
-//! Not metered yet: bytes scanned belong to a kind that does not exist yet
-//! (warehouse); GET requests (no stage reads objects);
-//! data transfer between regions and to the internet (links do not know
-//! their direction).
+//! Data transfer is metered on `link` stages marked `egress = "internet"`
+//! or `"inter_region"` (bytes carried, priced in the provider's monthly
+//! volume tiers prorated to the run); KMS requests, KMS keys and PII
+//! inspection come from the scenario's `[governance]` section
+//! ([`governance`]). Not metered: GET requests (no stage reads objects).
 
 use crate::report::StageReport;
-use crate::scenario::schema::StageSpec;
+use crate::scenario::schema::{Provider, Scenario, StageSpec};
 use crate::scenario::units::parse_duration_ns;
 use serde::{Deserialize, Serialize};
 
@@ -292,14 +293,14 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
             "aws.direct_connect.port_1g_hour",
             hours,
             "simulated hours of one dedicated 1 Gbps port (other port speeds are not in the catalogue); data \
-             in is free and the link does not know which bytes leave AWS, so no transfer is billed"
+             in is free; bytes leaving AWS are billed only with `egress` set"
                 .into(),
             false,
         ),
         ("link", "interconnect") => add(
             "gcp.interconnect.circuit_10g_hour",
             hours,
-            "simulated hours of one 10 Gbps circuit; ingress is free, egress is not metered".into(),
+            "simulated hours of one 10 Gbps circuit; ingress is free; egress is billed only with `egress` set".into(),
             false,
         ),
         ("link", "vpn") => gap("Site-to-site VPN", "no VPN price in the catalogue"),
@@ -377,15 +378,17 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
             );
             add(
                 "aws.redshift.redshift_spectrum_data_scanned",
-                x("spectrum_bytes_scanned") / 1e12,
-                "spectrum_bytes_scanned / 10^12".into(),
+                x("spectrum_bytes_billed") / 1e12,
+                "spectrum_bytes_billed / 10^12 (at least 10 MiB per query)".into(),
                 false,
             );
         }
         ("warehouse", "bigquery") => add(
             "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free",
-            x("bytes_scanned") / (1u64 << 40) as f64,
-            "bytes_scanned / 2^40 (on-demand; per-query minimums not applied)".into(),
+            x("bytes_billed") / (1u64 << 40) as f64,
+            "bytes_billed / 2^40 (on demand: each query's bytes rounded up to the MiB, at least 10 MiB per \
+             table referenced)"
+                .into(),
             false,
         ),
         ("dedup", "opensearch") => {
@@ -469,5 +472,145 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
             }
         }
     }
+    if spec.kind == "link" {
+        let gcp = flavour_of(spec) == "interconnect";
+        let gb = x("bytes_carried") / BYTES_PER_GB;
+        let months = simulated_s / super::report::SECONDS_PER_MONTH;
+        match param_str(spec, "egress") {
+            Some("internet") => {
+                let tiers: &[(&'static str, f64)] = if gcp {
+                    &[
+                        (
+                            "gcp.egress.premium_tier_internet_egress_0_1_tib_worldwide_excl_china",
+                            1024.0,
+                        ),
+                        (
+                            "gcp.egress.premium_tier_internet_egress_1_10_tib_worldwide_excl_china",
+                            9216.0,
+                        ),
+                        (
+                            "gcp.egress.premium_tier_internet_egress_over_10_tib_worldwide_excl_china",
+                            f64::INFINITY,
+                        ),
+                    ]
+                } else {
+                    &[
+                        ("aws.data_transfer.internet_egress_first_10_tb_month", 10_240.0),
+                        ("aws.data_transfer.internet_egress_next_40_tb_month", 40_960.0),
+                        // Beyond 150 TB a month AWS has cheaper tiers not in the catalogue.
+                        ("aws.data_transfer.internet_egress_next_100_tb_month", f64::INFINITY),
+                    ]
+                };
+                for (id, q) in tiered(gb, months, tiers) {
+                    add(
+                        id,
+                        q,
+                        "bytes_carried / 2^30 in this monthly volume tier (tiers prorated to the run, counted \
+                         for this link alone)"
+                            .into(),
+                        false,
+                    );
+                }
+            }
+            Some("inter_region") => add(
+                if gcp {
+                    "gcp.egress.inter_region_within_north_america"
+                } else {
+                    "aws.data_transfer.inter_region_us_east_1_other_regions"
+                },
+                gb,
+                "bytes_carried / 2^30 (inter-region transfer out)".into(),
+                false,
+            ),
+            _ => {}
+        }
+    }
     (use_, gaps)
+}
+
+/// Splits `quantity` (in a row's unit, over a run of `months`) over monthly
+/// volume tiers `(row id, tier size per month)`: each tier's size is
+/// prorated to the run; the last tier takes the rest. Zero-quantity tiers
+/// are left out (but the first tier always appears).
+pub fn tiered(quantity: f64, months: f64, tiers: &[(&'static str, f64)]) -> Vec<(&'static str, f64)> {
+    let mut left = quantity;
+    let mut out = Vec::new();
+    for (i, &(id, per_month)) in tiers.iter().enumerate() {
+        let cap = if i + 1 == tiers.len() {
+            f64::INFINITY
+        } else {
+            per_month * months
+        };
+        let q = left.min(cap);
+        if q > 0.0 || i == 0 {
+            out.push((id, q));
+        }
+        left -= q;
+        if left <= 0.0 {
+            break;
+        }
+    }
+    out
+}
+
+/// Usage the scenario's `[governance]` section adds to stage `spec`: KMS
+/// requests (the stage's `kms_requests`, else one per record it took) and
+/// one customer-managed key per encrypted stage, and GB inspected by PII
+/// scanning (Macie / Sensitive Data Protection) for stages in `pii_scan`,
+/// on the provider the stage runs on (`default` when its flavour exists on
+/// both sides).
+pub fn governance(
+    sc: &Scenario,
+    spec: &StageSpec,
+    rep: &StageReport,
+    simulated_s: f64,
+    default: Provider,
+) -> Vec<Usage> {
+    let Some(g) = &sc.governance else {
+        return Vec::new();
+    };
+    let gcp = super::mapping::side_of(&spec.kind, &flavour_of(spec)).unwrap_or(default) == Provider::Gcp;
+    let mut out = Vec::new();
+    let mut add = |id: &'static str, quantity: f64, note: String| {
+        out.push(Usage {
+            stage: spec.id.clone(),
+            id,
+            quantity,
+            note,
+            unconfirmed_assumption: false,
+        })
+    };
+    if crate::governance::is_encrypted(sc, &spec.id) {
+        let (requests, how) = match rep.extra.get("kms_requests") {
+            Some(k) => (*k, "kms_requests"),
+            None => (rep.arrived as f64, "one request per record taken (arrived)"),
+        };
+        let (req_id, key_id) = if gcp {
+            ("gcp.kms.cryptographic_operations", "gcp.kms.software_key_version")
+        } else {
+            ("aws.kms.symmetric_api_requests", "aws.kms.customer_managed_key")
+        };
+        add(
+            req_id,
+            requests / 1e4,
+            format!("{how} / 10^4 (encrypted in [governance])"),
+        );
+        add(
+            key_id,
+            simulated_s / super::report::SECONDS_PER_MONTH,
+            "one key for the stage × months of the run".into(),
+        );
+    }
+    if g.pii_scan.contains(&spec.id) {
+        add(
+            if gcp {
+                "gcp.dlp.content_storage_inspection"
+            } else {
+                "aws.macie.sensitive_data_discovery_first_50_tb"
+            },
+            crate::governance::pii_bytes(rep) / BYTES_PER_GB,
+            "stored_bytes (else bytes_written) / 2^30: everything the stage holds is inspected once".into(),
+        );
+    }
+    out
 }

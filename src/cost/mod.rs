@@ -14,7 +14,7 @@ pub mod meters;
 pub mod report;
 
 pub use mapping::{map_scenario, MappingNote};
-pub use report::{CostLine, CostReport};
+pub use report::{CostLine, CostPoint, CostReport};
 
 use crate::scenario::error::{suggest, ScenarioError};
 use crate::scenario::locate::top_level_line;

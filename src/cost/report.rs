@@ -68,6 +68,22 @@ pub struct CostReport {
     pub assumptions: Vec<String>,
     /// What the provider mapping did (empty when none was applied).
     pub mapping: Vec<MappingNote>,
+    /// Accumulated USD over simulated time, priced as the usage accrued:
+    /// one point per sampling step (the run's time-series resolution,
+    /// doubled until at most [`crate::sim::series::MAX_POINTS`] points fit),
+    /// the last at the end of the run and equal to `total_usd`. Filled in
+    /// by [`crate::run::finish`]; empty when the report was built otherwise.
+    #[serde(default)]
+    pub series: Vec<CostPoint>,
+}
+
+/// One point of the running cost.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CostPoint {
+    /// Simulated time, in seconds.
+    pub t_s: f64,
+    /// USD accumulated from time zero to `t_s`.
+    pub usd: f64,
 }
 
 /// Prices a finished run of `sc` (already mapped to its provider, if any).
@@ -84,8 +100,15 @@ pub fn build(sc: &Scenario, rep: &RunReport, provider: Option<Provider>, mapping
         let Some(sr) = rep.stages.get(&st.id) else {
             continue;
         };
-        let (usage, gaps) = meters::meter(st, sr, simulated_s);
+        let (mut usage, gaps) = meters::meter(st, sr, simulated_s);
         unpriced.extend(gaps);
+        usage.extend(meters::governance(
+            sc,
+            st,
+            sr,
+            simulated_s,
+            provider.unwrap_or(Provider::Aws),
+        ));
         for u in usage {
             let row = catalogue::find(u.id).expect("meters name catalogue rows");
             let over = spec.overrides.get(u.id).copied();
@@ -161,7 +184,27 @@ pub fn build(sc: &Scenario, rep: &RunReport, provider: Option<Provider>, mapping
         unpriced,
         assumptions,
         mapping,
+        series: Vec::new(),
     }
+}
+
+/// The running cost of a run of `sc`: `snapshots` are reports of the run
+/// part-way (at increasing times), `last` the finished run's cost report;
+/// each snapshot is priced as [`build`] prices the whole run, so the series
+/// ends exactly at `last.total_usd`.
+pub fn series(sc: &Scenario, snapshots: &[RunReport], last: &CostReport, provider: Option<Provider>) -> Vec<CostPoint> {
+    snapshots
+        .iter()
+        .filter(|r| r.simulated_s < last.simulated_s)
+        .map(|r| CostPoint {
+            t_s: r.simulated_s,
+            usd: build(sc, r, provider, Vec::new()).total_usd,
+        })
+        .chain(std::iter::once(CostPoint {
+            t_s: last.simulated_s,
+            usd: last.total_usd,
+        }))
+        .collect()
 }
 
 fn assumptions(spec: &CostSpec, lines: &[CostLine], free_tier: bool) -> Vec<String> {

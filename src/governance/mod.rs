@@ -4,10 +4,15 @@
 //! what a PCI DSS or GDPR reviewer would flag. [`evaluate`] counts, from a
 //! run's report, the operations each declared access made: every record a
 //! stage took is one operation by its principal on its dataset, allowed when
-//! a grant covers it and denied otherwise (counted only; denied operations
-//! are not stopped in the simulation), each one an audit event when the
-//! audit trail is on, plus KMS requests on encrypted stages and bytes
-//! inspected by PII scanning. The KMS latency itself is applied inside the
+//! a grant covers it and denied otherwise, each one an audit event when the
+//! audit trail is on (CloudTrail and Cloud Audit Logs record denied calls
+//! too), plus KMS requests on encrypted stages and bytes inspected by PII
+//! scanning. Denied operations are also *blocked* in the simulation: the
+//! compiler marks a stage with a denied access, and the engine drops every
+//! record handed to it with reason `denied` (an AccessDenied error is not
+//! retryable, so the records are lost unless the sender dead-letters them),
+//! so a missing grant shows up as lost data, not only as a count. The
+//! counts appear in `pipelab run --json` under `governance`. The KMS latency itself is applied inside the
 //! `kv_store` and `sql_store` models (see [`kms_latency_ns`]). Pure.
 
 use crate::report::RunReport;
@@ -202,14 +207,18 @@ pub fn evaluate(sc: &Scenario, report: &RunReport) -> Usage {
     }
     for id in &g.pii_scan {
         if let Some(st) = report.stages.get(id) {
-            let bytes = st
-                .extra
-                .get("stored_bytes")
-                .or_else(|| st.extra.get("bytes_written"))
-                .copied()
-                .unwrap_or(0.0);
-            u.pii_gb_inspected += bytes / crate::cost::meters::BYTES_PER_GB;
+            u.pii_gb_inspected += pii_bytes(st) / crate::cost::meters::BYTES_PER_GB;
         }
     }
     u
+}
+
+/// Bytes PII scanning inspects at a stage: what it stores (`stored_bytes`),
+/// else what it wrote (`bytes_written`), else nothing.
+pub fn pii_bytes(st: &crate::report::StageReport) -> f64 {
+    st.extra
+        .get("stored_bytes")
+        .or_else(|| st.extra.get("bytes_written"))
+        .copied()
+        .unwrap_or(0.0)
 }

@@ -21,7 +21,10 @@
 //! `schema_failures`, dropped with reason `schema`); with
 //! `schema_registry = true` compatible changes pass and incompatible
 //! producers are rejected by the registry (counted as `schema_rejected`,
-//! dropped with reason `schema`).
+//! dropped with reason `schema`). When the stage names a `dead_letter`
+//! stage, those records go there instead (as records that can be counted
+//! and inspected downstream, like a Glue job writing bad records to an
+//! error path or a Dataflow dead-letter output), and are not dropped.
 
 use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
 use crate::scenario::units::Duration;
@@ -94,7 +97,8 @@ pub const ETL: KindInfo = KindInfo {
            `schema_changes` ({ at, compatible }) change the producers' schema: without `schema_registry` \
            every change breaks the records produced after it (`schema_failures`), with it compatible changes \
            pass and incompatible producers are rejected (`schema_rejected`); both are dropped with reason \
-           `schema` (until `schema_fix` has passed, if given). Worker-hours (`dpu_hours`) are measured for \
+           `schema` (until `schema_fix` has passed, if given), or sent to the stage's `dead_letter` stage \
+           when it names one. Worker-hours (`dpu_hours`) are measured for \
            cost. It does not model job bookmarks, retries of failed runs, memory limits or the one-minute \
            billing minimum (`scale` and `slow` apply to later runs); a run due while one is still running is skipped (`runs_skipped`), as Glue's \
            default MaxConcurrentRuns = 1 does.",
@@ -392,6 +396,10 @@ pub struct EtlStage {
     schema_rejected: u64,
     /// Processing-time factor from `slow` faults (1 = normal).
     slow: f64,
+    /// Records broken by a schema change go to the stage's `dead_letter`
+    /// stage (set by the compiler when one is named) instead of being
+    /// dropped with reason `schema`.
+    pub schema_dead_letter: bool,
 }
 
 const TIMER_RUN: u32 = 0;
@@ -416,6 +424,7 @@ impl EtlStage {
             schema_failures: 0,
             schema_rejected: 0,
             slow: 1.0,
+            schema_dead_letter: false,
         }
     }
 
@@ -489,18 +498,22 @@ impl EtlStage {
             if n == 0 {
                 continue;
             }
-            ctx.drop_records(DropReason::Schema, n);
             if rejected {
                 self.schema_rejected += n;
             } else {
                 self.schema_failures += n;
             }
-            if n == batch.count {
+            // Keep the records outside the window: the bad part is the later one.
+            let whole = n == batch.count;
+            let bad = if whole { batch } else { batch.split_off(n) };
+            if self.schema_dead_letter {
+                ctx.dead_letter(bad);
+            } else {
+                ctx.drop_records(DropReason::Schema, n);
+            }
+            if whole {
                 return None;
             }
-            // Keep the records outside the window: the bad part is the later one.
-            let bad = batch.split_off(n);
-            let _ = bad;
         }
         Some(batch)
     }

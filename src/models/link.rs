@@ -30,8 +30,10 @@ pub const LINK: KindInfo = KindInfo {
            `flavour` picks the default bandwidth (Direct Connect 1 Gbps port, Interconnect 10 Gbps circuit, VPN \
            1.25 Gbps tunnel). Compare it with a `transfer` stage for the same bytes: 200 TB over 1 Gbps at full \
            rate takes about 18.5 days. It does not model packet loss, TCP windows, jitter, several parallel \
-           connections, or prices.",
-    params: &["flavour", "bandwidth", "latency", "ceiling"],
+           connections. `egress` says where the bytes go for the cost model: `\"none\"` (default: into the \
+           cloud, free), `\"internet\"` (internet egress per GB, in the provider's monthly volume tiers) or \
+           `\"inter_region\"` (inter-region transfer per GB); the bytes carried are metered either way.",
+    params: &["flavour", "bandwidth", "latency", "ceiling", "egress"],
     has_to: true,
     limits: &[
         Limit {
@@ -102,6 +104,20 @@ pub struct Params {
     pub latency: Option<Duration>,
     /// Usable share of the nominal bandwidth, in (0, 1].
     pub ceiling: Option<f64>,
+    /// Where the bytes go, for the cost model (default `none`).
+    pub egress: Option<Egress>,
+}
+
+/// Where a link's bytes go, for pricing data transfer.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Egress {
+    /// Into the cloud or within a region: not billed.
+    None,
+    /// Out to the internet: internet egress per GB.
+    Internet,
+    /// To another region of the same provider.
+    InterRegion,
 }
 
 /// Builds a `link` stage.

@@ -16,6 +16,7 @@ pub mod kv_store;
 pub mod link;
 pub mod monitor;
 pub mod object_store;
+pub mod pubsub;
 pub mod spark;
 pub mod sql_store;
 pub mod stream;

@@ -122,6 +122,24 @@ pub const LIMITS: &[Limit] = &[
         confirmed: true,
     },
     Limit {
+        provider: "GCP",
+        name: "Pub/Sub subscriber flow control: max outstanding messages (client library default)",
+        value: 1000.0,
+        unit: "messages",
+        source: "googleapis/python-pubsub google/cloud/pubsub_v1/types.py FlowControl.max_messages \
+                 (\"Defaults to 1000\"); the Java client's maxOutstandingElementCount is also 1,000",
+        confirmed: true,
+    },
+    Limit {
+        provider: "GCP",
+        name: "Pub/Sub subscriber flow control: max outstanding bytes (client library default)",
+        value: 104_857_600.0,
+        unit: "bytes",
+        source: "googleapis/python-pubsub google/cloud/pubsub_v1/types.py FlowControl.max_bytes \
+                 (\"Defaults to 100 MiB\"); the Go client defaults to 1 GB",
+        confirmed: true,
+    },
+    Limit {
         provider: "Kafka",
         name: "throughput per broker (assumption)",
         value: 50e6,
@@ -141,8 +159,14 @@ pub const STREAM: KindInfo = KindInfo {
            throttles one shard while the stream as a whole has room. Workers lease shards, read at most 5 times \
            and 2 MiB per second per shard, and checkpoint periodically; a crashed worker's shards are re-read \
            from the last checkpoint, producing duplicates. Records unread after the retention period expire. \
-           Iterator age (lag) is reported. Not modelled: per-record size limits, enhanced fan-out HTTP/2 push \
-           latency, Kafka replication and leader election, Pub/Sub ordering keys' per-key serialisation.",
+           Iterator age (lag) is reported. Pub/Sub (`flavour = \"pubsub\"`) has no shards: `consumers` \
+           subscribers pull by streaming pull, each holding at most `max_outstanding_messages` (default 1,000) \
+           and `max_outstanding_bytes` (default 100 MiB) unacknowledged messages, processed concurrently, so a \
+           subscriber's throughput is at most outstanding / `process` time (Little's law); `ordering_keys = true` \
+           delivers each key's messages in order, one outstanding per key, so a hot key is limited to one message \
+           per `process` time; a message processed past `ack_deadline` is redelivered (a duplicate). Not \
+           modelled: per-record size limits, enhanced fan-out HTTP/2 push latency, Kafka replication and leader \
+           election, Pub/Sub publish quotas and exactly-once delivery.",
     params: &[
         "flavour",
         "mode",
@@ -168,6 +192,9 @@ pub const STREAM: KindInfo = KindInfo {
         "brokers",
         "broker_throughput",
         "ack_deadline",
+        "max_outstanding_messages",
+        "max_outstanding_bytes",
+        "ordering_keys",
     ],
     has_to: true,
     limits: LIMITS,
@@ -226,6 +253,9 @@ struct StreamParams {
     brokers: Option<u32>,
     broker_throughput: Option<ByteRate>,
     ack_deadline: Option<Duration>,
+    max_outstanding_messages: Option<u64>,
+    max_outstanding_bytes: Option<crate::scenario::units::Bytes>,
+    ordering_keys: Option<bool>,
 }
 
 /// Resolved configuration.
@@ -254,6 +284,9 @@ pub struct StreamConfig {
     pub max_reshards_per_day: u32,
     /// Pub/Sub: a read not acknowledged within this is redelivered.
     pub ack_deadline_ns: Option<Nanos>,
+    /// Pub/Sub: subscriber flow control and ordering keys (`None` for
+    /// Kinesis and Kafka, which read by shard).
+    pub flow: Option<super::pubsub::FlowControl>,
 }
 
 pub fn build(kind: &KindInfo, params: &Params, _env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
@@ -298,6 +331,26 @@ pub fn build(kind: &KindInfo, params: &Params, _env: &mut BuildEnv) -> Result<Bu
     }
     if p.ack_deadline.is_some() && flavour != Flavour::Pubsub {
         errors.push(ParamError::at("ack_deadline", "applies to `flavour = \"pubsub\"` only"));
+    }
+    for (set, key) in [
+        (p.max_outstanding_messages.is_some(), "max_outstanding_messages"),
+        (p.max_outstanding_bytes.is_some(), "max_outstanding_bytes"),
+        (p.ordering_keys.is_some(), "ordering_keys"),
+    ] {
+        if set && flavour != Flavour::Pubsub {
+            errors.push(ParamError::at(key, "applies to `flavour = \"pubsub\"` only"));
+        }
+    }
+    if p.max_outstanding_messages == Some(0) {
+        errors.push(ParamError::at("max_outstanding_messages", "must be at least 1"));
+    }
+    if p.max_outstanding_bytes
+        .is_some_and(|b| !(b.0 >= 1.0 && b.0.is_finite()))
+    {
+        errors.push(ParamError::at("max_outstanding_bytes", "must be at least 1 byte"));
+    }
+    if flavour == Flavour::Pubsub && p.consumers.unwrap_or(1) as u64 > 65_535 {
+        errors.push(ParamError::at("consumers", "at most 65,535 subscribers"));
     }
     if (p.brokers.is_some() || p.broker_throughput.is_some()) && flavour != Flavour::Kafka {
         errors.push(ParamError::at(
@@ -373,6 +426,11 @@ pub fn build(kind: &KindInfo, params: &Params, _env: &mut BuildEnv) -> Result<Bu
             Flavour::Pubsub => Some(p.ack_deadline.map_or(10 * NS_PER_S, |d| d.0)),
             _ => None,
         },
+        flow: (flavour == Flavour::Pubsub).then(|| super::pubsub::FlowControl {
+            max_messages: p.max_outstanding_messages.unwrap_or(1000),
+            max_bytes: p.max_outstanding_bytes.map_or(104_857_600, |b| b.0 as u64),
+            ordering_keys: p.ordering_keys.unwrap_or(false),
+        }),
     };
     Ok(Built {
         model: Model::Stream(Box::new(StreamStage::new(cfg))),
@@ -452,6 +510,8 @@ pub struct StreamStage {
     put_units: u64,
     bytes_in: u64,
     bytes_out: u64,
+    /// Pub/Sub: the subscription (no shard readers).
+    sub: Option<Box<super::pubsub::Subscription>>,
 }
 
 fn shard_of(key: u32, n: usize) -> usize {
@@ -482,6 +542,9 @@ impl StreamStage {
             put_units: 0,
             bytes_in: 0,
             bytes_out: 0,
+            sub: cfg
+                .flow
+                .map(|fc| Box::new(super::pubsub::Subscription::new(fc, cfg.consumers))),
             cfg,
         };
         s.set_active_shards(s.cfg.shards as usize);
@@ -767,7 +830,90 @@ impl StreamStage {
 
     /// Current iterator age (the oldest unread record's age), in seconds.
     pub fn iterator_age_s(&self, now: Nanos) -> f64 {
-        self.iterator_age_ns(now) as f64 / 1e9
+        let ns = match &self.sub {
+            Some(sub) => sub.oldest_age(now),
+            None => self.iterator_age_ns(now),
+        };
+        ns as f64 / 1e9
+    }
+
+    // ------------------------------------------------------------ Pub/Sub
+
+    /// Pub/Sub: delivers what flow control and ordering allow.
+    fn pubsub_dispatch(&mut self, ctx: &mut Ctx) {
+        if self.stopped {
+            return;
+        }
+        let Some(sub) = self.sub.as_mut() else { return };
+        let age = sub.dispatch(ctx, &self.cfg.process, |i| payload(T_DONE, 0, i), payload(T_POLL, 0, 0));
+        self.iterator_age_max_ns = self.iterator_age_max_ns.max(age);
+        self.pubsub_expiry(ctx);
+    }
+
+    fn pubsub_expiry(&mut self, ctx: &mut Ctx) {
+        let retention = self.cfg.retention_ns;
+        let Some(sub) = self.sub.as_mut() else { return };
+        if sub.expiry_pending {
+            return;
+        }
+        if let Some(at) = sub.next_expiry(retention) {
+            sub.expiry_pending = true;
+            ctx.schedule(at.max(ctx.now), payload(T_EXPIRE, 0, 0));
+        }
+    }
+
+    fn pubsub_event(&mut self, ctx: &mut Ctx, kind: u32, index: u32) {
+        let deadline = self.cfg.ack_deadline_ns;
+        let retention = self.cfg.retention_ns;
+        let Some(sub) = self.sub.as_mut() else { return };
+        match kind {
+            T_DONE => {
+                if let Some(b) = sub.done(ctx, index, deadline) {
+                    self.bytes_out += b.bytes;
+                    ctx.emit(index, b);
+                }
+            }
+            T_POLL => sub.woke(),
+            T_EXPIRE => {
+                sub.expiry_pending = false;
+                sub.expire(ctx, retention);
+            }
+            _ => {}
+        }
+        self.pubsub_dispatch(ctx);
+        self.pubsub_expiry(ctx);
+    }
+
+    /// Pub/Sub: operational changes act on subscribers, not shards.
+    fn pubsub_control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        let failover = self.cfg.failover_ns;
+        let Some(sub) = self.sub.as_mut() else {
+            return Ok(());
+        };
+        match c {
+            Control::Stop => self.stopped = true,
+            Control::Resume => self.stopped = false,
+            Control::Crash(w) => {
+                if w as usize >= sub.subscribers() {
+                    return Err(format!(
+                        "there is no subscriber {w} (subscribers are 0 to {})",
+                        sub.subscribers() - 1
+                    ));
+                }
+                self.crashes += 1;
+                sub.crash(w as usize, ctx.now + failover);
+            }
+            Control::ScaleTo(n) => sub.set_subscribers(n.max(1) as usize),
+            Control::ScaleBy(f) => {
+                let n = ((sub.subscribers() as f64 * f).round() as usize).max(1);
+                sub.set_subscribers(n);
+            }
+            Control::Slow(_) => {
+                return Err("`slow` does not apply to a stream; slow its consumers' `process` instead".into())
+            }
+        }
+        self.pubsub_dispatch(ctx);
+        Ok(())
     }
 }
 
@@ -802,6 +948,12 @@ impl StageModel for StreamStage {
     }
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
+        if let Some(sub) = self.sub.as_mut() {
+            self.bytes_in += batch.bytes;
+            sub.push(batch, false);
+            self.pubsub_dispatch(ctx);
+            return;
+        }
         if !self.started {
             self.start(ctx);
         }
@@ -834,6 +986,10 @@ impl StageModel for StreamStage {
 
     fn on_event(&mut self, ctx: &mut Ctx, p: u32) {
         let (kind, gen, index) = (p >> 30, (p >> 16) & 0x3fff, (p & 0xffff) as usize);
+        if self.sub.is_some() {
+            self.pubsub_event(ctx, kind, index as u32);
+            return;
+        }
         match kind {
             T_POLL => {
                 if index < self.shards.len() && self.workers[self.worker_of(index)].gen & 0x3fff == gen {
@@ -875,6 +1031,11 @@ impl StageModel for StreamStage {
     }
 
     fn release(&mut self, ctx: &mut Ctx, slot: u32) {
+        if let Some(sub) = self.sub.as_mut() {
+            sub.release(slot);
+            self.pubsub_dispatch(ctx);
+            return;
+        }
         let s = slot as usize;
         self.shards[s].current = None;
         self.shards[s].emitted = false;
@@ -882,6 +1043,9 @@ impl StageModel for StreamStage {
     }
 
     fn in_system(&self) -> u64 {
+        if let Some(sub) = &self.sub {
+            return sub.in_system();
+        }
         let processing: u64 = self
             .shards
             .iter()
@@ -891,16 +1055,28 @@ impl StageModel for StreamStage {
         self.shards.iter().map(|s| s.records).sum::<u64>() + processing
     }
     fn in_queue(&self) -> u64 {
+        if let Some(sub) = &self.sub {
+            return sub.records;
+        }
         self.shards.iter().map(|s| s.records).sum()
     }
     fn busy(&self) -> u64 {
+        if let Some(sub) = &self.sub {
+            return sub.busy();
+        }
         self.shards.iter().filter(|s| s.current.is_some()).count() as u64
     }
     fn servers(&self) -> Option<u64> {
+        if let (Some(sub), Some(fc)) = (&self.sub, self.cfg.flow) {
+            return Some(sub.subscribers() as u64 * fc.max_messages);
+        }
         Some(self.shards.len() as u64)
     }
 
     fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
+        if self.sub.is_some() {
+            return self.pubsub_control(ctx, c);
+        }
         match c {
             Control::Stop => self.set_consumers_stopped(ctx, true),
             Control::Resume => self.set_consumers_stopped(ctx, false),
@@ -930,7 +1106,7 @@ impl StageModel for StreamStage {
     fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {
         let hot = self.shards.iter().map(|s| s.throttled).max().unwrap_or(0);
         let total: u64 = self.shards.iter().map(|s| s.throttled).sum();
-        vec![
+        let mut v = vec![
             ("shards", self.active as f64),
             (
                 "shard_hours",
@@ -951,7 +1127,20 @@ impl StageModel for StreamStage {
             ("reshards", self.reshards_done as f64),
             ("reshards_refused", self.reshards_refused as f64),
             ("consumer_crashes", self.crashes as f64),
-            ("redelivered_records", self.redeliveries as f64),
-        ]
+            (
+                "redelivered_records",
+                (self.redeliveries + self.sub.as_ref().map_or(0, |s| s.redelivered)) as f64,
+            ),
+        ];
+        if let Some(sub) = &self.sub {
+            v.extend([
+                ("subscribers", sub.subscribers() as f64),
+                ("outstanding_messages", sub.outstanding() as f64),
+                ("outstanding_messages_max", sub.outstanding_max as f64),
+                ("flow_control_paused_s", sub.paused_ns(now) as f64 / 1e9),
+                ("out_of_order_records", sub.out_of_order as f64),
+            ]);
+        }
+        v
     }
 }

@@ -32,7 +32,11 @@ pub const WAREHOUSE: KindInfo = KindInfo {
            `zone_map_selectivity` by a `sort_key_filter`. Scan time is bytes over the parallel units (Redshift \
            `nodes` × `slices_per_node`, BigQuery `slots`) at `scan_rate` each, and the slowest unit sets it: a \
            `key` distribution on a skewed key (`key_skew` = share of rows on the hottest slice) is slower than \
-           `even`. `spectrum = true` queries scan S3 at `spectrum_rate`. It does not model joins, caching, \
+           `even`. `spectrum = true` queries scan S3 at `spectrum_rate`. With `initial_size` (bytes, e.g. \
+           \"500 GB\") the table holds data from time zero and the query mix starts then; without it, queries \
+           start with the first load. `bytes_billed` rounds each query up to the MiB with BigQuery's on-demand \
+           minimum of 10 MiB per table referenced (`tables` per query class, default 1) and Spectrum's 10 MB \
+           per query. It does not model joins, caching, \
            vacuum, compression or result-set transfer.",
     params: &[
         "flavour",
@@ -85,6 +89,24 @@ pub const WAREHOUSE: KindInfo = KindInfo {
             confirmed: false,
         },
         Limit {
+            provider: "GCP",
+            name: "BigQuery on-demand minimum bytes billed per table referenced (and per query)",
+            value: MIB_10,
+            unit: "bytes",
+            source: "cloud.google.com/bigquery/pricing: \"rounded up to the nearest MB, with a minimum 10 MB data \
+                     processed per table referenced by the query, and with a minimum 10 MB data processed per \
+                     query\" (quoted by google/adk-python BigQueryToolConfig.maximum_bytes_billed, >= 10485760)",
+            confirmed: true,
+        },
+        Limit {
+            provider: "AWS",
+            name: "Redshift Spectrum minimum bytes billed per query",
+            value: MIB_10,
+            unit: "bytes",
+            source: "pricing-and-limits.md prices #11 note: 10 MB minimum per query (vantage handbook)",
+            confirmed: true,
+        },
+        Limit {
             provider: "AWS",
             name: "Spectrum scan rate per query (pipelab assumption)",
             value: 1e9,
@@ -94,6 +116,10 @@ pub const WAREHOUSE: KindInfo = KindInfo {
         },
     ],
 };
+
+/// 10 MiB: the per-query (BigQuery: per table referenced) minimum of bytes
+/// billed; BigQuery's "10 MB" is 10,485,760 bytes.
+const MIB_10: f64 = 10_485_760.0;
 
 /// Which service.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -150,6 +176,9 @@ pub struct QuerySpec {
     pub sort_key_filter: Option<bool>,
     /// Scans external data through Spectrum.
     pub spectrum: Option<bool>,
+    /// Tables the query references (default 1): BigQuery on demand bills
+    /// at least 10 MiB per table referenced.
+    pub tables: Option<u32>,
 }
 
 /// The `warehouse` kind's parameters as written in a scenario.
@@ -299,8 +328,10 @@ pub struct WarehouseConfig {
     pub queries: Vec<QuerySpec>,
 }
 
-/// Timer payloads: class `i` arrives at `i`; query in slot `s` ends at `DONE + s`.
+/// Timer payloads: class `i` arrives at `i`; query in slot `s` ends at `DONE + s`;
+/// `START` starts the query mix at time zero when the table has an `initial_size`.
 const DONE: u32 = 1 << 20;
+const START: u32 = DONE - 1;
 
 /// A query waiting or running.
 #[derive(Clone, Copy, Debug)]
@@ -327,6 +358,10 @@ pub struct WarehouseStage {
     queued_queries: u64,
     bytes_scanned: f64,
     spectrum_bytes: f64,
+    /// Bytes billed: scanned bytes rounded up to the MiB with the
+    /// per-query (per table) minimum.
+    bytes_billed: f64,
+    spectrum_bytes_billed: f64,
     scaling_ns: Nanos,
 }
 
@@ -347,6 +382,8 @@ impl WarehouseStage {
             queued_queries: 0,
             bytes_scanned: 0.0,
             spectrum_bytes: 0.0,
+            bytes_billed: 0.0,
+            spectrum_bytes_billed: 0.0,
             scaling_ns: 0,
         }
     }
@@ -390,11 +427,16 @@ impl WarehouseStage {
             };
             self.waiting.pop_front();
             self.queue_wait.record(ctx.now - q.arrived, 1);
-            let (bytes, secs) = self.scan(&self.cfg.queries[q.class]);
-            if self.cfg.queries[q.class].spectrum == Some(true) {
+            let spec = &self.cfg.queries[q.class];
+            let (bytes, secs) = self.scan(spec);
+            let min = MIB_10 * spec.tables.unwrap_or(1).max(1) as f64;
+            let billed = libm::ceil(bytes / 1_048_576.0) * 1_048_576.0;
+            if spec.spectrum == Some(true) {
                 self.spectrum_bytes += bytes;
+                self.spectrum_bytes_billed += billed.max(MIB_10);
             } else {
                 self.bytes_scanned += bytes;
+                self.bytes_billed += billed.max(min);
             }
             let t = round_ns(secs * NS_PER_S as f64).max(1);
             if slot >= self.cfg.wlm_slots as usize {
@@ -402,6 +444,17 @@ impl WarehouseStage {
             }
             self.running[slot] = Some(q);
             ctx.schedule(ctx.now + t, DONE + slot as u32);
+        }
+    }
+
+    /// Starts the query mix (once): at the first load, or at time zero when
+    /// the table already holds data.
+    fn start_queries(&mut self, ctx: &mut Ctx) {
+        if !self.started {
+            self.started = true;
+            for c in 0..self.cfg.queries.len() {
+                self.schedule_arrival(ctx, c);
+            }
         }
     }
 
@@ -433,19 +486,20 @@ impl StageModel for WarehouseStage {
         ));
         v.push(("bytes_scanned", self.bytes_scanned));
         v.push(("spectrum_bytes_scanned", self.spectrum_bytes));
+        v.push(("bytes_billed", self.bytes_billed));
+        v.push(("spectrum_bytes_billed", self.spectrum_bytes_billed));
         v.push(("table_bytes", self.table_bytes));
         v.push(("nodes", self.cfg.nodes as f64));
         v.push(("concurrency_scaling_s", self.scaling_ns as f64 / 1e9));
         v
     }
 
+    fn initial_timer(&self) -> Option<(Nanos, u32)> {
+        (self.cfg.initial_bytes > 0.0 && !self.cfg.queries.is_empty()).then_some((0, START))
+    }
+
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
-        if !self.started {
-            self.started = true;
-            for c in 0..self.cfg.queries.len() {
-                self.schedule_arrival(ctx, c);
-            }
-        }
+        self.start_queries(ctx);
         self.table_bytes += batch.bytes as f64;
         let slot = match self.free_loads.pop() {
             Some(s) => {
@@ -461,6 +515,10 @@ impl StageModel for WarehouseStage {
     }
 
     fn on_event(&mut self, ctx: &mut Ctx, payload: u32) {
+        if payload == START {
+            self.start_queries(ctx);
+            return;
+        }
         if payload >= DONE {
             let slot = (payload - DONE) as usize;
             let q = self.running[slot].take().expect("a running query");
@@ -531,6 +589,7 @@ mod tests {
             partition_filter: Some(partition_filter),
             sort_key_filter: None,
             spectrum: None,
+            tables: None,
         }
     }
 

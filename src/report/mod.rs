@@ -126,6 +126,12 @@ pub struct RunReport {
     /// digest).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::CostReport>,
+    /// Governance counts of the run (allowed and denied operations, audit
+    /// events, KMS requests, PII GB inspected), when the scenario has a
+    /// `[governance]` section (filled in by [`crate::run::finish`]; not part
+    /// of the digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governance: Option<crate::governance::Usage>,
 }
 
 fn stage_report(
@@ -181,6 +187,16 @@ fn stage_report(
 
 /// Builds the report of `sim` as it stands (mid-run or finished).
 pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
+    build_with(sim, scenario_name, true)
+}
+
+/// The report of `sim` as it stands without its digest (`digest` empty):
+/// cheaper, for pricing the run part-way (the running cost series).
+pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
+    build_with(sim, scenario_name, false)
+}
+
+fn build_with(sim: &Simulation, scenario_name: &str, with_digest: bool) -> RunReport {
     let now = sim.now;
     let stages: BTreeMap<String, StageReport> = sim
         .stages
@@ -207,7 +223,18 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         .map(|(i, s)| {
             (
                 s.cfg.id.clone(),
-                stage_report("source", &s.metrics, None, sim.source_in_flight(i), now, Vec::new()),
+                stage_report(
+                    "source",
+                    &s.metrics,
+                    None,
+                    sim.source_in_flight(i),
+                    now,
+                    if s.cfg.block_when_full {
+                        vec![("blocked_s", to_secs(sim.source_blocked_ns(i)))]
+                    } else {
+                        Vec::new()
+                    },
+                ),
             )
         })
         .collect();
@@ -226,7 +253,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         simulated_s: to_secs(now),
         events: sim.events_processed,
         wall_s: 0.0,
-        digest: digest_of(sim),
+        digest: if with_digest { digest_of(sim) } else { String::new() },
         budget_exhausted: sim.budget_exhausted,
         sources,
         stages,
@@ -258,6 +285,7 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
             in_flight: c.in_flight,
         },
         cost: None,
+        governance: None,
     }
 }
 

@@ -346,6 +346,9 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             .dead_letter
             .as_deref()
             .and_then(|t| resolve(&mut c, "stage", i, &s.id, "dead_letter", t));
+        if let (Some(_), crate::sim::stage::Model::Etl(m)) = (dead_letter, &mut built.model) {
+            m.schema_dead_letter = true;
+        }
         let rate_limit = s.rate_limit.as_ref().map(|r| {
             if r.rate.0 <= 0.0 {
                 c.err(
@@ -372,6 +375,11 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             retry: s.retry.as_ref().map(retry_of),
             dead_letter,
             rate_limit,
+            denied: sc.governance.as_ref().is_some_and(|g| {
+                g.accesses
+                    .iter()
+                    .any(|a| a.stage == s.id && !crate::governance::allowed(g, a))
+            }),
         });
     }
     if let Some(g) = &sc.governance {
@@ -561,6 +569,15 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
         if s.key_buckets == Some(0) {
             c.err("source", i, &s.id, Some("key_buckets"), "must be at least 1".into());
         }
+        if s.on_full == Some(OnFull::Reject) {
+            c.err(
+                "source",
+                i,
+                &s.id,
+                Some("on_full"),
+                "a source's buffer either drops (`drop`) or blocks the producer (`block`)".into(),
+            );
+        }
         if s.aggregate.is_some_and(|a| a.0 == 0) {
             c.err("source", i, &s.id, Some("aggregate"), "must be more than zero".into());
         }
@@ -685,6 +702,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             key_buckets: s.key_buckets.unwrap_or(1).max(1),
             key_shares: crate::sim::source::key_shares(s.key_buckets.unwrap_or(1), s.key_skew, s.hot_key_share),
             buffer_records: s.buffer.map_or(0, Capacity::records),
+            block_when_full: s.on_full == Some(OnFull::Block),
             start_ns: s.start.map_or(0, |d| d.0),
             stop_ns: s.stop.map(|d| d.0),
             limit: s.limit,

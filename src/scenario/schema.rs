@@ -310,6 +310,10 @@ pub struct SourceSpec {
     /// Records buffered while downstream blocks (default 0: drop at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer: Option<Capacity>,
+    /// When that buffer is full: `drop` new records (default) or `block`
+    /// the producer (generation pauses until there is room).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_full: Option<OnFull>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<Duration>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -62,6 +62,9 @@ pub struct StageConfig {
     pub dead_letter: Option<usize>,
     /// Admission rate limit.
     pub rate_limit: Option<TokenBucket>,
+    /// Access control denies this stage's operations (`[governance]`): every
+    /// record it is handed is dropped with reason `denied`.
+    pub denied: bool,
 }
 
 /// An operational change at a point in time (a fault, or its end).
@@ -186,6 +189,10 @@ pub struct SourceRt {
     /// Records handed off but waiting (blocked) downstream.
     pub blocked_records: u64,
     blocked: bool,
+    /// With `block_when_full`: since when generation has been paused.
+    paused_since: Option<Nanos>,
+    /// Time generation spent paused on a full buffer, in nanoseconds.
+    pub paused_ns: Nanos,
 }
 
 /// End-to-end measurements.
@@ -306,6 +313,9 @@ impl Simulation {
                     sim.queue.push(alarm.period_ns, Ev::Stage(s as u32, a as u32));
                 }
             }
+            if let Some((at, payload)) = st.model.initial_timer() {
+                sim.queue.push(at, Ev::Stage(s as u32, payload));
+            }
         }
         let dl: Vec<usize> = cfg
             .stages
@@ -329,6 +339,8 @@ impl Simulation {
                 buffered: 0,
                 blocked_records: 0,
                 blocked: false,
+                paused_since: None,
+                paused_ns: 0,
             });
         }
         if cfg.warmup_ns > 0 {
@@ -428,6 +440,15 @@ impl Simulation {
     // ---------------------------------------------------------------- sources
 
     fn source_event(&mut self, i: usize) {
+        {
+            // A producer that blocks on a full buffer stops generating
+            // (closed loop) until the buffer has room again.
+            let src = &mut self.sources[i];
+            if src.cfg.block_when_full && src.blocked && src.buffered >= src.cfg.buffer_records {
+                src.paused_since = Some(self.now);
+                return;
+            }
+        }
         if SourceState::is_single(&self.sources[i].cfg) {
             // Exact regime: one record, no batch buffer.
             let src = &mut self.sources[i];
@@ -461,7 +482,8 @@ impl Simulation {
         src.metrics.measured_arrived += b.count;
         if src.blocked || !src.buffer.is_empty() {
             let room = src.cfg.buffer_records.saturating_sub(src.buffered);
-            if room < b.count {
+            // A blocking producer keeps what it generated before pausing.
+            if room < b.count && !src.cfg.block_when_full {
                 let lost = b.count - room;
                 src.metrics.drop_records(DropReason::SourceBuffer, lost);
                 if room == 0 {
@@ -486,6 +508,34 @@ impl Simulation {
             self.sources[i].blocked = true;
             *self.blocked_parts.entry(holder).or_insert(0) += blocked;
         }
+    }
+
+    /// Restarts a producer paused on its full buffer once there is room:
+    /// the record it was blocked on is generated now (exact regime), or the
+    /// next interval starts now (aggregated).
+    fn resume_source(&mut self, i: usize) {
+        let now = self.now;
+        let src = &mut self.sources[i];
+        let Some(since) = src.paused_since else {
+            return;
+        };
+        if src.blocked && src.buffered >= src.cfg.buffer_records {
+            return;
+        }
+        src.paused_since = None;
+        src.paused_ns += now - since;
+        let at = match src.cfg.aggregate_ns {
+            Some(dt) => now + dt,
+            None if src.cfg.stop_ns.is_some_and(|e| now >= e) => return,
+            None => now,
+        };
+        self.queue.push(at, Ev::Source(i as u32));
+    }
+
+    /// Time source `i` has spent paused on a full buffer, up to now.
+    pub fn source_blocked_ns(&self, i: usize) -> Nanos {
+        let s = &self.sources[i];
+        s.paused_ns + s.paused_since.map_or(0, |t| self.now - t)
     }
 
     fn drain_source_buffer(&mut self, i: usize) {
@@ -557,6 +607,10 @@ impl Simulation {
     /// Sends a stage's emitted batch downstream (or delivers it).
     #[inline]
     fn forward(&mut self, s: usize, o: Output) {
+        if o.slot == super::stage::DEAD_LETTER_SLOT {
+            self.stage_dead_letter(s, o.batch);
+            return;
+        }
         let n = o.batch.count;
         self.stages[s].held += n;
         let holder = Holder::Stage(s as u32, o.slot);
@@ -576,6 +630,27 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Stage `s` gives `b` up: it goes to its `dead_letter` stage (which
+    /// takes everything, like a sink), else it is dropped as `dead_letter`.
+    fn stage_dead_letter(&mut self, s: usize, mut b: Batch) {
+        let n = b.count;
+        let Some(dl) = self.stages[s].cfg.dead_letter else {
+            self.stages[s].metrics.drop_records(DropReason::DeadLetter, n);
+            return;
+        };
+        let m = &mut self.stages[s].metrics;
+        m.dead_lettered += n;
+        m.completed += n;
+        m.measured_completed += n;
+        let st = &mut self.stages[dl];
+        st.metrics.arrived += n;
+        st.metrics.measured_arrived += n;
+        b.stage_arrival = self.now;
+        let (_, start) = self.call_stage(dl, |m, ctx| m.accept(ctx, b));
+        self.relevel(dl);
+        self.process_outputs(dl, start);
     }
 
     fn release(&mut self, s: usize, slot: u32) {
@@ -862,6 +937,13 @@ impl Simulation {
     #[inline(always)]
     fn accept(&mut self, holder: Holder, t: usize, mut b: Batch) {
         self.sender_done(holder, &b);
+        if self.stages[t].cfg.denied {
+            let m = &mut self.stages[t].metrics;
+            m.arrived += b.count;
+            m.measured_arrived += b.count;
+            m.drop_records(DropReason::Denied, b.count);
+            return;
+        }
         let now = self.now;
         if matches!(holder, Holder::Source(_)) || matches!(holder, Holder::Retry(Origin::Source(_))) {
             b.ingest_time = now;
@@ -978,6 +1060,7 @@ impl Simulation {
             Holder::Source(i) => {
                 self.sources[i as usize].blocked = false;
                 self.drain_source_buffer(i as usize);
+                self.resume_source(i as usize);
             }
             Holder::Retry(_) => {}
         }

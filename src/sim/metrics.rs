@@ -31,11 +31,14 @@ pub enum DropReason {
     Failed,
     /// Broken by or rejected for a schema change (ETL jobs).
     Schema,
+    /// Refused by access control: the stage's principal has no grant for
+    /// the operation (`[governance]`).
+    Denied,
 }
 
 impl DropReason {
     /// All reasons, in report order.
-    pub const ALL: [DropReason; 8] = [
+    pub const ALL: [DropReason; 9] = [
         DropReason::Full,
         DropReason::Throttled,
         DropReason::DeadLetter,
@@ -44,6 +47,7 @@ impl DropReason {
         DropReason::Late,
         DropReason::Failed,
         DropReason::Schema,
+        DropReason::Denied,
     ];
 
     /// The name used in reports and JSON.
@@ -57,6 +61,7 @@ impl DropReason {
             DropReason::Late => "late",
             DropReason::Failed => "failed",
             DropReason::Schema => "schema",
+            DropReason::Denied => "denied",
         }
     }
 }
@@ -81,7 +86,7 @@ pub struct StageMetrics {
     /// Records that left downstream or were delivered.
     pub completed: u64,
     /// Records dropped here, by reason.
-    pub dropped: [u64; 8],
+    pub dropped: [u64; 9],
     /// Records this stage created (duplicates from re-reads and
     /// redeliveries): they count as generated in the conservation balance.
     pub created: u64,

@@ -89,6 +89,11 @@ pub struct SourceConfig {
     pub key_shares: Option<Vec<f64>>,
     /// Records the source buffers while downstream blocks it.
     pub buffer_records: u64,
+    /// What happens when that buffer is full: `false` drops new records
+    /// (counted as `source_buffer_full`), `true` blocks the caller: the
+    /// source stops generating until the buffer has room (closed loop), and
+    /// the time it spends so is counted (`blocked_s`).
+    pub block_when_full: bool,
     pub start_ns: Nanos,
     pub stop_ns: Option<Nanos>,
     /// Stop after this many records.
@@ -519,6 +524,7 @@ mod tests {
             key_buckets: 1,
             key_shares: None,
             buffer_records: 0,
+            block_when_full: false,
             start_ns: 0,
             stop_ns: None,
             limit: None,

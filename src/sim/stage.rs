@@ -24,6 +24,12 @@ pub struct Output {
     pub batch: Batch,
 }
 
+/// The output slot that means "send to this stage's `dead_letter` stage":
+/// records a stage gives up on (a schema failure, say) and emits there are
+/// never held or released; without a `dead_letter` stage they are dropped
+/// with reason `dead_letter`.
+pub const DEAD_LETTER_SLOT: u32 = u32::MAX;
+
 /// What a stage sees of the engine while it handles a call.
 pub struct Ctx<'a> {
     /// Current simulated time.
@@ -49,6 +55,16 @@ impl Ctx<'_> {
     #[inline]
     pub fn emit(&mut self, slot: u32, batch: Batch) {
         self.out.push(Output { slot, batch });
+    }
+
+    /// Sends `batch` to the stage's `dead_letter` stage (see
+    /// [`DEAD_LETTER_SLOT`]).
+    #[inline]
+    pub fn dead_letter(&mut self, batch: Batch) {
+        self.out.push(Output {
+            slot: DEAD_LETTER_SLOT,
+            batch,
+        });
     }
 
     /// Counts `n` records dropped inside the stage (expired, failed, …).
@@ -120,6 +136,11 @@ pub trait StageModel {
     /// When a throughput limit will next admit a record (for waking blocked
     /// senders); `None` if the stage has no such limit.
     fn next_room_at(&mut self, _now: Nanos) -> Option<Nanos> {
+        None
+    }
+    /// A timer the stage wants at the start of the run, before any record
+    /// arrives (time, payload); `None` for most kinds.
+    fn initial_timer(&self) -> Option<(Nanos, u32)> {
         None
     }
     /// Kind-specific measurements for reports (name, value with its unit in
@@ -234,6 +255,10 @@ impl Model {
     /// See [`StageModel::control`].
     pub fn control(&mut self, ctx: &mut Ctx, c: Control) -> Result<(), String> {
         dispatch!(self, m => m.control(ctx, c), router => Err(format!("`{}` does not apply to a router or sink", c.name())))
+    }
+    /// See [`StageModel::initial_timer`].
+    pub fn initial_timer(&self) -> Option<(Nanos, u32)> {
+        dispatch!(self, m => m.initial_timer(), router => None)
     }
     /// See [`StageModel::extra`].
     pub fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {
