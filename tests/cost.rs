@@ -382,3 +382,31 @@ fn kms_requests_pii_inspection_and_egress_are_metered() {
     );
     assert!((second.quantity - 9216.0 * month).abs() < 1e-9, "{second:?}");
 }
+
+#[test]
+fn a_table_encrypted_by_its_own_parameter_pays_for_kms_requests() {
+    // 50 writes/s for 10 minutes into an encrypted DynamoDB table (no
+    // [governance] section): one KMS request per write, 30,000 in all.
+    let text = r#"
+name = "encrypted table"
+duration = "10min"
+[[source]]
+id = "in"
+arrivals = "constant"
+rate = "50/s"
+record_size = "500 B"
+to = "t"
+[[stage]]
+id = "t"
+kind = "kv_store"
+partitions = 2
+encrypted = true
+"#;
+    let (_, rep) = run::run_text(text, Format::Toml, &Overrides::default()).unwrap();
+    let c = rep.cost.as_ref().unwrap();
+    let kms = line(c, "aws.kms.symmetric_api_requests");
+    assert_eq!(kms.quantity * 1e4, rep.stages["t"].extra["kms_requests"]);
+    assert!((kms.quantity - 3.0).abs() <= 0.0002, "{kms:?}");
+    let plain = cost(&text.replace("encrypted = true", ""), None);
+    assert!(!plain.lines.iter().any(|l| l.id.starts_with("aws.kms")));
+}

@@ -553,9 +553,10 @@ pub fn tiered(quantity: f64, months: f64, tiers: &[(&'static str, f64)]) -> Vec<
     out
 }
 
-/// Usage the scenario's `[governance]` section adds to stage `spec`: KMS
-/// requests (the stage's `kms_requests`, else one per record it took) and
-/// one customer-managed key per encrypted stage, and GB inspected by PII
+/// Usage governance adds to stage `spec`: for a stage encrypted (listed in
+/// `[governance] encrypted`, or `encrypted = true`), KMS requests (the
+/// stage's `kms_requests`, else one per record it took) and one
+/// customer-managed key, and GB inspected by PII
 /// scanning (Macie / Sensitive Data Protection) for stages in `pii_scan`,
 /// on the provider the stage runs on (`default` when its flavour exists on
 /// both sides).
@@ -566,9 +567,6 @@ pub fn governance(
     simulated_s: f64,
     default: Provider,
 ) -> Vec<Usage> {
-    let Some(g) = &sc.governance else {
-        return Vec::new();
-    };
     let gcp = super::mapping::side_of(&spec.kind, &flavour_of(spec)).unwrap_or(default) == Provider::Gcp;
     let mut out = Vec::new();
     let mut add = |id: &'static str, quantity: f64, note: String| {
@@ -601,7 +599,7 @@ pub fn governance(
             "one key for the stage × months of the run".into(),
         );
     }
-    if g.pii_scan.contains(&spec.id) {
+    if sc.governance.as_ref().is_some_and(|g| g.pii_scan.contains(&spec.id)) {
         add(
             if gcp {
                 "gcp.dlp.content_storage_inspection"

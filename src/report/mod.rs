@@ -185,18 +185,84 @@ fn stage_report(
     }
 }
 
+/// A light report of `sim` as it stands, for pricing the run part-way
+/// (the running cost series): per stage only the flow counters and
+/// kind-specific measurements the cost meters read, the end-to-end
+/// delivered count and the simulated time; no digest, latency summaries,
+/// sources or conservation balance (all left empty or zero).
+pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
+    let now = sim.now;
+    let stages = sim
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let m = &s.metrics;
+            let r = StageReport {
+                kind: s.cfg.kind.clone(),
+                arrived: m.arrived,
+                completed: m.completed,
+                dropped: m.dropped_total(),
+                dropped_by_reason: BTreeMap::new(),
+                throttled: m.throttled,
+                retried: m.retried,
+                in_flight: sim.stage_in_flight(i),
+                utilization: 0.0,
+                mean_busy_servers: 0.0,
+                mean_in_system: 0.0,
+                mean_in_queue: 0.0,
+                throughput_per_s: 0.0,
+                wait_probability: 0.0,
+                drop_fraction: 0.0,
+                wait_s: Summary::default(),
+                sojourn_s: Summary::default(),
+                created: m.created,
+                deduplicated: m.deduplicated,
+                extra: sim
+                    .stage_extra(i)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            };
+            (s.cfg.id.clone(), r)
+        })
+        .collect();
+    RunReport {
+        scenario: scenario_name.to_string(),
+        seed: sim.seed,
+        engine_version: ENGINE_VERSION.to_string(),
+        regime: String::new(),
+        simulated_s: to_secs(now),
+        events: sim.events_processed,
+        wall_s: 0.0,
+        digest: String::new(),
+        budget_exhausted: sim.budget_exhausted,
+        sources: BTreeMap::new(),
+        stages,
+        stage_order: Vec::new(),
+        end_to_end: EndToEndReport {
+            delivered: sim.e2e.delivered,
+            dead_lettered: sim.e2e.dead_lettered,
+            delivered_duplicates: sim.e2e.delivered_duplicates,
+            latency_s: Summary::default(),
+            latency_from_ingest_s: Summary::default(),
+        },
+        conservation: ConservationReport {
+            generated: 0,
+            delivered: 0,
+            dropped: 0,
+            deduplicated: 0,
+            in_flight: 0,
+            holds: true,
+        },
+        controls: Vec::new(),
+        cost: None,
+        governance: None,
+    }
+}
+
 /// Builds the report of `sim` as it stands (mid-run or finished).
 pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
-    build_with(sim, scenario_name, true)
-}
-
-/// The report of `sim` as it stands without its digest (`digest` empty):
-/// cheaper, for pricing the run part-way (the running cost series).
-pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
-    build_with(sim, scenario_name, false)
-}
-
-fn build_with(sim: &Simulation, scenario_name: &str, with_digest: bool) -> RunReport {
     let now = sim.now;
     let stages: BTreeMap<String, StageReport> = sim
         .stages
@@ -253,7 +319,7 @@ fn build_with(sim: &Simulation, scenario_name: &str, with_digest: bool) -> RunRe
         simulated_s: to_secs(now),
         events: sim.events_processed,
         wall_s: 0.0,
-        digest: if with_digest { digest_of(sim) } else { String::new() },
+        digest: digest_of(sim),
         budget_exhausted: sim.budget_exhausted,
         sources,
         stages,
