@@ -18,6 +18,7 @@
 
 pub mod cost;
 pub mod governance;
+pub mod interchange;
 pub mod models;
 pub mod report;
 pub mod run;

@@ -18,7 +18,7 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn the_core_is_pure() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for d in ["sim", "scenario", "report", "view", "cost", "governance"] {
+    for d in ["sim", "scenario", "report", "view", "cost", "governance", "interchange"] {
         rust_files(&root.join(d), &mut files);
     }
     files.push(root.join("run.rs"));
