@@ -458,3 +458,18 @@ fn run_writes_csv_cost_csv_and_png_and_svg_charts() {
     assert_eq!(code, 2);
     assert!(err.contains("--csv"), "{err}");
 }
+
+#[test]
+fn a_mermaid_file_runs_directly_and_imports_to_json() {
+    let mmd = temp_file("seed.mmd", include_str!("mermaid/ticket-streaming-architecture.mmd"));
+    let (code, stdout, err) = pipelab(&["run", &mmd, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["scenario"], "seed (imported from Mermaid)");
+    assert_eq!(v["stages"]["SparkEMR"]["kind"], "spark");
+    assert_eq!(v["conservation"]["holds"], true);
+    let json = temp_file("seed.json", "");
+    let (code, _, err) = pipelab(&["import-mermaid", &mmd, "-o", &json]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(digest_of(&["run", &json, "--json"]), v["digest"].as_str().unwrap());
+}

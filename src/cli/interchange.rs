@@ -14,7 +14,33 @@ pub fn write_file(flag: &str, path: &str, bytes: &[u8]) -> Result<(), i32> {
     })
 }
 
-/// `pipelab import-mermaid <file.mmd> [-o out.toml]`.
+/// Whether a path names a Mermaid file (`.mmd`, `.mermaid`).
+pub fn is_mermaid_path(path: &str) -> bool {
+    let p = path.to_ascii_lowercase();
+    p.ends_with(".mmd") || p.ends_with(".mermaid")
+}
+
+/// Imports Mermaid `text` read from `path`; a diagram without a title is
+/// named after the file.
+pub fn import_file(path: &str, text: &str) -> Result<mermaid_in::Imported, String> {
+    if text.len() > interchange::MAX_MERMAID_BYTES {
+        return Err(format!(
+            "{path}: {} bytes; the limit is {} (256 KiB)",
+            text.len(),
+            interchange::MAX_MERMAID_BYTES
+        ));
+    }
+    let mut imp = interchange::import(text).map_err(|e| format!("{path}: {e}"))?;
+    if imp.chart.title.is_none() && path != "-" {
+        let stem = std::path::Path::new(path)
+            .file_stem()
+            .map_or(path.to_string(), |s| s.to_string_lossy().into_owned());
+        imp.scenario.name = format!("{stem} (imported from Mermaid)");
+    }
+    Ok(imp)
+}
+
+/// `pipelab import-mermaid <file.mmd> [-o out.toml|out.json]`.
 pub fn import_mermaid(file: &str, out: Option<&str>) -> i32 {
     let text = if file == "-" {
         let mut s = String::new();
@@ -46,14 +72,18 @@ pub fn import_mermaid(file: &str, out: Option<&str>) -> i32 {
             },
         }
     };
-    let imp = match interchange::import(&text) {
+    let imp = match import_file(file, &text) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("error: {file}: {e}");
+            eprintln!("error: {e}");
             return 2;
         }
     };
-    let toml = mermaid_in::to_toml(&imp);
+    let toml = if out.is_some_and(|o| o.to_ascii_lowercase().ends_with(".json")) {
+        serde_json::to_string_pretty(&imp.scenario).unwrap_or_default() + "\n"
+    } else {
+        mermaid_in::to_toml(&imp)
+    };
     match out {
         Some(path) => {
             if let Err(c) = write_file("-o", path, toml.as_bytes()) {

@@ -56,7 +56,7 @@ enum Cmd {
     },
     /// Run a scenario to its end and print the results.
     Run {
-        /// A scenario file (.toml or .json) or the name of a built-in.
+        /// A scenario file (.toml or .json), a Mermaid diagram (.mmd), or the name of a built-in.
         scenario: String,
         /// Override the scenario's seed.
         #[arg(long)]
@@ -77,7 +77,7 @@ enum Cmd {
     ImportMermaid {
         /// The diagram (.mmd), or `-` for standard input.
         file: String,
-        /// Write the scenario (TOML) here instead of standard output.
+        /// Write the scenario here (JSON if it ends in `.json`, else TOML) instead of standard output.
         #[arg(short, long)]
         output: Option<String>,
     },
@@ -268,6 +268,14 @@ fn read_scenario(arg: &str) -> Result<(String, Format), String> {
         ));
     }
     let text = std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))?;
+    if interchange::is_mermaid_path(arg) {
+        // A Mermaid diagram runs as the scenario it imports to.
+        let imp = interchange::import_file(arg, &text)?;
+        for u in &imp.unmapped {
+            eprintln!("unmapped: {}", u.message());
+        }
+        return Ok((pipelab::interchange::mermaid_in::to_toml(&imp), Format::Toml));
+    }
     let format = if arg.ends_with(".json") {
         Format::Json
     } else if arg.ends_with(".toml") {
