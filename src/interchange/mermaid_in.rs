@@ -756,6 +756,23 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_named_by_class_compiles_with_its_defaults() {
+        for k in crate::models::KINDS {
+            let text = format!(
+                "flowchart LR\n a[Kinesis] --> b[thing]:::pl-{} --> c[sink]:::pl-sink\n m[CloudWatch] -.-> a",
+                k.name
+            );
+            let imp = import(&text).unwrap();
+            let b = imp.scenario.stages.iter().find(|s| s.id == "b").unwrap();
+            // Kinds that cannot pass records on are turned into ones that can.
+            if k.has_to {
+                assert_eq!(b.kind, k.name);
+            }
+            compiles(&imp);
+        }
+    }
+
+    #[test]
     fn cycles_are_broken_with_a_note() {
         let imp = import("graph LR\n a[SQS queue] --> b[Lambda] --> a").unwrap();
         assert!(imp.notes.iter().any(|n| n.contains("cycle")), "{:?}", imp.notes);

@@ -13,8 +13,9 @@
 //! `<-->`, longer forms like `---->`), `|label|` and inline labels, edge ids
 //! (`e1@-->`), `subgraph id [title]` / `subgraph "title"` … `end` (nested),
 //! `direction` inside subgraphs, and `class A,B name` (kept: it can name a
-//! pipelab kind). Ignored without error: `classDef`, `style`, `linkStyle`,
-//! `click`, `accTitle`, `accDescr`.
+//! pipelab kind). Links to a subgraph's id go to its first box, links from
+//! it leave from its last box. Ignored without error: `classDef`, `style`,
+//! `linkStyle`, `click`, `accTitle`, `accDescr`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -821,7 +822,61 @@ pub fn parse(text: &str) -> Result<Flowchart, MermaidError> {
         let sg = &p.chart.subgraphs[open];
         return err(sg.line, format!("`subgraph {}` is not closed with `end`", sg.title));
     }
-    Ok(p.chart)
+    let mut chart = p.chart;
+    resolve_subgraph_links(&mut chart);
+    Ok(chart)
+}
+
+/// Links to a subgraph's id go to its first box, links from it leave from
+/// its last box (boxes of nested subgraphs count); a link to an empty
+/// subgraph is left out. The subgraph id is then no box of its own.
+fn resolve_subgraph_links(chart: &mut Flowchart) {
+    let is_sub = |id: &str, chart: &Flowchart| chart.subgraphs.iter().position(|s| s.id == id);
+    let pseudo: Vec<(String, usize)> = chart
+        .nodes
+        .iter()
+        .filter(|n| n.label.is_none())
+        .filter_map(|n| is_sub(&n.id, chart).map(|s| (n.id.clone(), s)))
+        .collect();
+    if pseudo.is_empty() {
+        return;
+    }
+    let inside = |mut sg: Option<usize>, target: usize, chart: &Flowchart| {
+        while let Some(s) = sg {
+            if s == target {
+                return true;
+            }
+            sg = chart.subgraphs[s].parent;
+        }
+        false
+    };
+    let mut ends: BTreeMap<String, Option<(String, String)>> = BTreeMap::new();
+    for (id, s) in &pseudo {
+        let members: Vec<&Node> = chart
+            .nodes
+            .iter()
+            .filter(|n| !pseudo.iter().any(|p| p.0 == n.id) && inside(n.subgraph, *s, chart))
+            .collect();
+        let pair = match (members.first(), members.last()) {
+            (Some(f), Some(l)) => Some((f.id.clone(), l.id.clone())),
+            _ => None,
+        };
+        ends.insert(id.clone(), pair);
+    }
+    let mut edges = Vec::new();
+    for mut e in std::mem::take(&mut chart.edges) {
+        if let Some(p) = ends.get(&e.to) {
+            let Some((first, _)) = p else { continue };
+            e.to = first.clone();
+        }
+        if let Some(p) = ends.get(&e.from) {
+            let Some((_, last)) = p else { continue };
+            e.from = last.clone();
+        }
+        edges.push(e);
+    }
+    chart.edges = edges;
+    chart.nodes.retain(|n| !ends.contains_key(&n.id));
 }
 
 #[cfg(test)]
@@ -936,6 +991,20 @@ mod tests {
         assert!(parse(&big).unwrap_err().message.contains("limit"));
         let e = parse("flowchart LR\n a --> ").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
+    }
+
+    #[test]
+    fn links_to_a_subgraph_reach_its_first_box_and_leave_from_its_last() {
+        let c = parse("flowchart LR\n subgraph cloud [Cloud]\n  a --> b\n end\n src --> cloud --> sink\n x --> empty\n subgraph empty\n end").unwrap();
+        assert_eq!(
+            edges(&c),
+            [
+                ("a".into(), "b".into(), LinkStyle::Solid),
+                ("src".into(), "a".into(), LinkStyle::Solid),
+                ("b".into(), "sink".into(), LinkStyle::Solid),
+            ]
+        );
+        assert!(c.node_index("cloud").is_none() && c.node_index("empty").is_none());
     }
 
     #[test]
