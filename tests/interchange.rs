@@ -417,3 +417,73 @@ fn results_csv_has_a_row_per_stage_per_step_and_costs_a_row_per_line() {
         c.total_usd
     );
 }
+
+/// Mangled diagrams (characters deleted, doubled or replaced by Mermaid's
+/// own punctuation and by multi-byte text) give a scenario or a located
+/// error, never a panic; whatever imports also compiles.
+#[test]
+fn mangled_diagrams_never_panic() {
+    let pieces = [
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        "<",
+        ">",
+        "|",
+        "\"",
+        "-",
+        ".",
+        "=",
+        "&",
+        ":",
+        ";",
+        "%%",
+        "@",
+        "\n",
+        "é",
+        "→",
+        "🚀",
+        "-->",
+        "-.->",
+        "end",
+        "subgraph ",
+        ":::",
+        "~~~",
+        "o",
+        "x",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut imported = 0;
+    for base in [FINTRUST, TICKET, GCP, AWS] {
+        let chars: Vec<char> = base.chars().collect();
+        for _ in 0..150 {
+            let mut text: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+            for _ in 0..1 + next(4) {
+                let i = next(text.len());
+                match next(3) {
+                    0 => text[i] = String::new(),
+                    1 => text[i] = pieces[next(pieces.len())].to_string(),
+                    _ => text.insert(i, pieces[next(pieces.len())].to_string()),
+                }
+            }
+            let text: String = text.concat();
+            match interchange::import(&text) {
+                Ok(imp) => {
+                    imported += 1;
+                    pipelab::scenario::compile(&imp.scenario, "").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+                }
+                Err(e) => assert!(!e.message.is_empty()),
+            }
+        }
+    }
+    assert!(imported > 50, "most small changes still import: {imported}");
+}

@@ -252,7 +252,9 @@ pub fn import(text: &str) -> Result<Imported, MermaidError> {
             notes.push(format!("line {}: link from `{}` to itself left out", e.line, e.from));
             continue;
         }
-        let (rf, rt) = (&roles[&e.from], &roles[&e.to]);
+        let (Some(rf), Some(rt)) = (roles.get(&e.from), roles.get(&e.to)) else {
+            continue;
+        };
         if let NodeRole::Gov(_) = rf {
             gov_links.push((e.from.clone(), e.to.clone()));
             continue;
@@ -390,8 +392,8 @@ pub fn import(text: &str) -> Result<Imported, MermaidError> {
     let mut stages: Vec<Value> = Vec::new();
     let mut fed: BTreeSet<String> = BTreeSet::new();
     let mut monitors: Vec<String> = Vec::new();
-    let kind_of = |roles: &BTreeMap<String, NodeRole>, id: &str| match &roles[id] {
-        NodeRole::Stage { kind, .. } => kind.clone(),
+    let kind_of = |roles: &BTreeMap<String, NodeRole>, id: &str| match roles.get(id) {
+        Some(NodeRole::Stage { kind, .. }) => kind.clone(),
         _ => String::new(),
     };
     for n in &chart.nodes {
@@ -540,7 +542,7 @@ pub fn import(text: &str) -> Result<Imported, MermaidError> {
     }
 
     // 8. Alarms.
-    let data_stage = |id: &str| matches!(&roles[id], NodeRole::Stage { kind, .. } if kind != "monitor");
+    let data_stage = |id: &str| matches!(roles.get(id), Some(NodeRole::Stage { kind, .. }) if kind != "monitor");
     let first_stage = chart.nodes.iter().map(|n| n.id.clone()).find(|id| data_stage(id));
     for m in &monitors {
         let w: Vec<String> = watches
@@ -770,6 +772,14 @@ mod tests {
             }
             compiles(&imp);
         }
+    }
+
+    #[test]
+    fn a_source_with_two_targets_feeds_a_router() {
+        let imp = import("flowchart LR\n app[Mobile app] --> k[Kinesis] & q[SQS]").unwrap();
+        let src = &imp.scenario.sources[0];
+        assert_eq!((src.id.as_str(), src.to.as_str()), ("app", "app_fanout"));
+        compiles(&imp);
     }
 
     #[test]
