@@ -360,12 +360,7 @@ fn share_links_of_builtins_with_an_edit_stay_short_and_replay_the_same_run() {
         // Opening the link gives the run its author saw.
         let o = share::decode(&format!("https://example.org/pipelab/#{edited}")).unwrap();
         assert_eq!(o.notice, None);
-        let over = Overrides {
-            seed: o.shared.seed,
-            duration_ns: None,
-            provider: o.shared.provider,
-        };
-        let (_, a) = run::run_text(&o.shared.scenario, o.shared.format(), &over).unwrap();
+        let (_, a) = run::run_text(&o.shared.scenario, o.shared.format(), &o.shared.overrides()).unwrap();
         let direct = Overrides {
             seed: Some(77),
             ..Overrides::default()

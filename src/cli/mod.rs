@@ -497,11 +497,10 @@ pub fn main() -> i32 {
         Cmd::Open { link, json, exports } => match interchange::open_link(&link) {
             Err(c) => c,
             Ok((opened, text, format)) => {
-                let o = Overrides {
-                    seed: opened.shared.seed,
-                    duration_ns: None,
-                    provider: opened.shared.provider,
-                };
+                if let Some(v) = &opened.shared.variant {
+                    eprintln!("variant: {v}");
+                }
+                let o = opened.shared.overrides();
                 run_and_print("share link", &text, format, &o, json, &exports, "pipelab open <link>")
             }
         },

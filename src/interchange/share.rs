@@ -59,6 +59,15 @@ impl Shared {
         }
     }
 
+    /// The run overrides the link asks for (seed and provider).
+    pub fn overrides(&self) -> crate::run::Overrides {
+        crate::run::Overrides {
+            seed: self.seed,
+            duration_ns: None,
+            provider: self.provider,
+        }
+    }
+
     /// The scenario's format (JSON starts with `{`).
     pub fn format(&self) -> Format {
         Format::sniff(&self.scenario)
