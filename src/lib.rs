@@ -19,6 +19,7 @@
 pub mod claims;
 pub mod cost;
 pub mod governance;
+pub mod interchange;
 pub mod models;
 pub mod report;
 pub mod run;

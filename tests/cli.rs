@@ -381,3 +381,160 @@ fn compare_prints_two_runs_side_by_side_with_deltas() {
     let (code, _, err) = pipelab(&["compare", &f, "no-such-scenario"]);
     assert_eq!(code, 2, "{err}");
 }
+
+// ---- interchange: Mermaid in and out, share links, file exports ----
+
+const DIAGRAM: &str = "flowchart LR\n  app[Mobile app] --> ps[[Pub/Sub]] --> df[Dataflow] --> bq[(BigQuery)]\n  df --> x[Flux capacitor]\n";
+
+#[test]
+fn import_mermaid_writes_a_runnable_scenario_and_lists_unmapped_boxes() {
+    let mmd = temp_file("in.mmd", DIAGRAM);
+    let out = temp_file("imported.toml", "");
+    let (code, _, err) = pipelab(&["import-mermaid", &mmd, "-o", &out]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("unmapped:") && err.contains("`x`"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    let (code, stdout, err) = pipelab(&["run", &out, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["stages"]["ps"]["kind"], "stream");
+    assert_eq!(v["conservation"]["holds"], true);
+    // To stdout when no -o.
+    let (code, stdout, _) = pipelab(&["import-mermaid", &mmd]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("[[stage]]") && stdout.contains("# UNMAPPED"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn import_mermaid_of_bad_input_exits_2_with_a_located_message() {
+    let seq = temp_file("seq.mmd", "sequenceDiagram\n  A->>B: hi\n");
+    let (code, _, err) = pipelab(&["import-mermaid", &seq]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("line 1") && err.contains("not a Mermaid flowchart"),
+        "{err}"
+    );
+    let broken = temp_file("broken.mmd", "graph TD\n  a[open --> b\n");
+    let (code, _, err) = pipelab(&["import-mermaid", &broken]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 2"), "{err}");
+    let big = temp_file("big.mmd", &format!("graph TD\n{}", "a --> b\n".repeat(40_000)));
+    let (code, _, err) = pipelab(&["import-mermaid", &big]);
+    assert_eq!(code, 2);
+    assert!(err.contains("limit"), "{err}");
+    let (code, _, _) = pipelab(&["import-mermaid", "/no/such/file.mmd"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn export_mermaid_prints_a_flowchart_that_imports_back() {
+    let (code, stdout, err) = pipelab(&["export-mermaid", "kinesis-autoscale"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("flowchart LR"), "{stdout}");
+    assert!(stdout.contains("cloudwatch -.-> stream"), "{stdout}");
+    let mmd = temp_file("exported.mmd", &stdout);
+    let (code, toml, err) = pipelab(&["import-mermaid", &mmd]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("unmapped"), "{err}");
+    assert!(toml.contains("kind = \"monitor\""));
+}
+
+fn digest_of(args: &[&str]) -> String {
+    let (code, stdout, err) = pipelab(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    v["digest"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_share_link_opens_to_the_same_run() {
+    let (code, frag, err) = pipelab(&["share", "throttle-retry", "--seed", "11", "--provider", "gcp"]);
+    assert_eq!(code, 0, "{err}");
+    let frag = frag.trim();
+    assert!(frag.starts_with("p1."), "{frag}");
+    let original = digest_of(&["run", "throttle-retry", "--seed", "11", "--provider", "gcp", "--json"]);
+    assert_eq!(digest_of(&["open", frag, "--json"]), original);
+    let url = format!("https://example.org/pipelab/#{frag}");
+    assert_eq!(digest_of(&["open", &url, "--json"]), original);
+    // A file with edits travels too.
+    let f = temp_file("edited.toml", &MM2.replace("2000s", "900s"));
+    let (_, frag2, _) = pipelab(&["share", &f]);
+    assert_eq!(
+        digest_of(&["open", frag2.trim(), "--json"]),
+        digest_of(&["run", &f, "--json"])
+    );
+    // --url prints a whole link.
+    let (_, link, _) = pipelab(&["share", "mm4-teaching", "--url", "https://example.org/p/#old"]);
+    assert!(link.starts_with("https://example.org/p/#p1."), "{link}");
+}
+
+#[test]
+fn a_tampered_or_truncated_link_exits_2() {
+    let (_, frag, _) = pipelab(&["share", "mm4-teaching"]);
+    let frag = frag.trim();
+    let mut b = frag.as_bytes().to_vec();
+    let i = b.len() / 2;
+    b[i] = if b[i] == b'a' { b'b' } else { b'a' };
+    for bad in [
+        String::from_utf8(b).unwrap(),
+        frag[..frag.len() - 3].to_string(),
+        "nonsense".into(),
+    ] {
+        let (code, _, err) = pipelab(&["open", &bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains("share link"), "{err}");
+    }
+}
+
+#[test]
+fn run_writes_csv_cost_csv_and_png_and_svg_charts() {
+    let dir = std::env::temp_dir().join(format!("pipelab-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    let (code, _, err) = pipelab(&[
+        "run",
+        "lambda-burst",
+        "--csv",
+        &p("r.csv"),
+        "--cost-csv",
+        &p("c.csv"),
+        "--chart",
+        &p("t.png"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(p("r.csv")).unwrap();
+    assert!(csv.starts_with("time_s,stage,kind,throughput_per_s,backlog_records,dropped_per_s\n"));
+    assert!(csv.lines().count() > 100);
+    let cost = std::fs::read_to_string(p("c.csv")).unwrap();
+    assert!(cost.starts_with("stage,service,item,id,quantity"), "{cost}");
+    assert!(cost.lines().count() >= 2, "{cost}");
+    let png = std::fs::read(p("t.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 960);
+    assert!(png.len() > 5_000, "a drawn chart, not a blank: {} bytes", png.len());
+    let (code, _, _) = pipelab(&["run", "mm4-teaching", "--chart", &p("t.svg")]);
+    assert_eq!(code, 0);
+    assert!(std::fs::read_to_string(p("t.svg")).unwrap().starts_with("<svg"));
+    let (code, _, err) = pipelab(&["run", "mm4-teaching", "--csv", "/no/such/dir/r.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--csv"), "{err}");
+}
+
+#[test]
+fn a_mermaid_file_runs_directly_and_imports_to_json() {
+    let mmd = temp_file("seed.mmd", include_str!("mermaid/ticket-streaming-architecture.mmd"));
+    let (code, stdout, err) = pipelab(&["run", &mmd, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["scenario"], "seed (imported from Mermaid)");
+    assert_eq!(v["stages"]["SparkEMR"]["kind"], "spark");
+    assert_eq!(v["conservation"]["holds"], true);
+    let json = temp_file("seed.json", "");
+    let (code, _, err) = pipelab(&["import-mermaid", &mmd, "-o", &json]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(digest_of(&["run", &json, "--json"]), v["digest"].as_str().unwrap());
+}

@@ -27,6 +27,7 @@ fn the_core_is_pure() {
         "governance",
         "claims",
         "models",
+        "interchange",
     ] {
         rust_files(&root.join(d), &mut files);
     }

@@ -26,6 +26,8 @@ macro_rules! out {
 
 mod bench;
 mod claims;
+mod interchange;
+mod png;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pipelab::cost;
@@ -55,7 +57,7 @@ enum Cmd {
     },
     /// Run a scenario to its end and print the results.
     Run {
-        /// A scenario file (.toml or .json) or the name of a built-in.
+        /// A scenario file (.toml or .json), a Mermaid diagram (.mmd), or the name of a built-in.
         scenario: String,
         /// Override the scenario's seed.
         #[arg(long)]
@@ -66,12 +68,54 @@ enum Cmd {
         /// Print exactly one JSON object on stdout.
         #[arg(long)]
         json: bool,
-        /// Also write the throughput chart as SVG to this path.
-        #[arg(long)]
-        chart: Option<String>,
+        #[command(flatten)]
+        exports: Exports,
         /// Re-map the scenario to this provider's services (and price it so).
         #[arg(long, value_enum)]
         provider: Option<ProviderArg>,
+    },
+    /// Turn a Mermaid flowchart into a scenario file (prints the boxes it could not map).
+    ImportMermaid {
+        /// The diagram (.mmd), or `-` for standard input.
+        file: String,
+        /// Write the scenario here (JSON if it ends in `.json`, else TOML) instead of standard output.
+        #[arg(short, long)]
+        output: Option<String>,
+    },
+    /// Print a scenario's architecture as a Mermaid flowchart.
+    ExportMermaid {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// Write the diagram here instead of standard output.
+        #[arg(short, long)]
+        output: Option<String>,
+    },
+    /// Print a share-link fragment that replays this scenario exactly.
+    Share {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// Seed to replay with (else the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Provider to map to (else the scenario's).
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
+        /// Story variant to show (else the scenario's `[story] variant`).
+        #[arg(long)]
+        variant: Option<String>,
+        /// Print a whole link on this page address instead of the fragment.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Run the scenario a share link (or its fragment) carries.
+    Open {
+        /// A link with a `#p1.…` fragment, or the fragment alone.
+        link: String,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        exports: Exports,
     },
     /// Run a scenario and print what it costs, per service and item.
     Cost {
@@ -131,6 +175,20 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Files a run can write.
+#[derive(clap::Args, Clone, Default)]
+struct Exports {
+    /// Also write the throughput chart to this path: SVG, or PNG if it ends in `.png`.
+    #[arg(long)]
+    chart: Option<String>,
+    /// Also write the time series as CSV: one row per stage per time step.
+    #[arg(long)]
+    csv: Option<String>,
+    /// Also write the cost report as CSV: one row per priced line.
+    #[arg(long)]
+    cost_csv: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -236,6 +294,14 @@ fn read_scenario(arg: &str) -> Result<(String, Format), String> {
         ));
     }
     let text = std::fs::read_to_string(arg).map_err(|e| format!("{arg}: {e}"))?;
+    if interchange::is_mermaid_path(arg) {
+        // A Mermaid diagram runs as the scenario it imports to.
+        let imp = interchange::import_file(arg, &text)?;
+        for u in &imp.unmapped {
+            eprintln!("unmapped: {}", u.message());
+        }
+        return Ok((pipelab::interchange::mermaid_in::to_toml(&imp), Format::Toml));
+    }
     let format = if arg.ends_with(".json") {
         Format::Json
     } else if arg.ends_with(".toml") {
@@ -251,6 +317,76 @@ fn invalid(file: &str, e: &scenario::ScenarioErrors) -> i32 {
         eprintln!("error: {file}: {err}");
     }
     2
+}
+
+/// Runs scenario text, writes the requested files, and prints the results
+/// (a table, or one JSON object).
+fn run_and_print(
+    arg: &str,
+    text: &str,
+    format: Format,
+    o: &Overrides,
+    json: bool,
+    exports: &Exports,
+    replay: &str,
+) -> i32 {
+    let start = Instant::now();
+    let (prepared, mut rep) = match run::run_text(text, format, o) {
+        Ok(r) => r,
+        Err(RunError::Invalid(e)) => return invalid(arg, &e),
+        Err(e @ RunError::ConservationViolated(_)) => {
+            eprintln!("error: {arg}: {e}");
+            return 1;
+        }
+    };
+    rep.wall_s = start.elapsed().as_secs_f64();
+    if let Some(path) = &exports.chart {
+        let data = pipelab::view::chart::throughput(&prepared.sim);
+        let drawn = if path.to_ascii_lowercase().ends_with(".png") {
+            png::chart_png(&data, 960, 420)
+        } else {
+            pipelab::view::chart::svg_string(&data, 960, 420).map(String::into_bytes)
+        };
+        match drawn {
+            Ok(bytes) => {
+                if let Err(c) = interchange::write_file("--chart", path, &bytes) {
+                    return c;
+                }
+            }
+            Err(e) => eprintln!("warning: chart not drawn: {e}"),
+        }
+    }
+    if let Some(path) = &exports.csv {
+        let csv = pipelab::interchange::csv::results(&prepared.sim);
+        if let Err(c) = interchange::write_file("--csv", path, csv.as_bytes()) {
+            return c;
+        }
+    }
+    if let Some(path) = &exports.cost_csv {
+        let csv = rep
+            .cost
+            .as_ref()
+            .map(pipelab::interchange::csv::cost)
+            .unwrap_or_default();
+        if let Err(c) = interchange::write_file("--cost-csv", path, csv.as_bytes()) {
+            return c;
+        }
+    }
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
+    } else {
+        out!("{}", table::render(&rep));
+        if let Some(c) = &rep.cost {
+            outln!(
+                "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
+                c.provider,
+                cost::report::fmt_usd(c.total_usd),
+                cost::report::fmt_usd(c.per_month_usd),
+            );
+        }
+        outln!("replay: {replay} --seed {}", rep.seed);
+    }
+    0
 }
 
 /// Runs the CLI; returns the exit status.
@@ -359,7 +495,7 @@ pub fn main() -> i32 {
             seed,
             duration,
             json,
-            chart,
+            exports,
             provider,
         } => {
             let (text, format) = match read_scenario(&arg) {
@@ -376,52 +512,32 @@ pub fn main() -> i32 {
                     return 2;
                 }
             };
-            let start = Instant::now();
-            let (prepared, mut rep) = match run::run_text(
-                &text,
-                format,
-                &Overrides {
-                    seed,
-                    duration_ns,
-                    provider: provider.map(Provider::from),
-                },
-            ) {
-                Ok(r) => r,
-                Err(RunError::Invalid(e)) => return invalid(&arg, &e),
-                Err(e @ RunError::ConservationViolated(_)) => {
-                    eprintln!("error: {arg}: {e}");
-                    return 1;
-                }
+            let o = Overrides {
+                seed,
+                duration_ns,
+                provider: provider.map(Provider::from),
             };
-            rep.wall_s = start.elapsed().as_secs_f64();
-            if let Some(path) = chart {
-                let data = pipelab::view::chart::throughput(&prepared.sim);
-                match pipelab::view::chart::svg_string(&data, 960, 420) {
-                    Ok(svg) => {
-                        if let Err(e) = std::fs::write(&path, svg) {
-                            eprintln!("error: --chart {path}: {e}");
-                            return 2;
-                        }
-                    }
-                    Err(e) => eprintln!("warning: chart not drawn: {e}"),
-                }
-            }
-            if json {
-                outln!("{}", serde_json::to_string_pretty(&rep).expect("report serialises"));
-            } else {
-                out!("{}", table::render(&rep));
-                if let Some(c) = &rep.cost {
-                    outln!(
-                        "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
-                        c.provider,
-                        cost::report::fmt_usd(c.total_usd),
-                        cost::report::fmt_usd(c.per_month_usd),
-                    );
-                }
-                outln!("replay: pipelab run {arg} --seed {}", rep.seed);
-            }
-            0
+            run_and_print(&arg, &text, format, &o, json, &exports, &format!("pipelab run {arg}"))
         }
+        Cmd::ImportMermaid { file, output } => interchange::import_mermaid(&file, output.as_deref()),
+        Cmd::ExportMermaid { scenario, output } => interchange::export_mermaid(&scenario, output.as_deref()),
+        Cmd::Share {
+            scenario,
+            seed,
+            provider,
+            variant,
+            url,
+        } => interchange::share_cmd(&scenario, seed, provider.map(Provider::from), variant, url.as_deref()),
+        Cmd::Open { link, json, exports } => match interchange::open_link(&link) {
+            Err(c) => c,
+            Ok((opened, text, format)) => {
+                if let Some(v) = &opened.shared.variant {
+                    eprintln!("variant: {v}");
+                }
+                let o = opened.shared.overrides();
+                run_and_print("share link", &text, format, &o, json, &exports, "pipelab open <link>")
+            }
+        },
         Cmd::Cost {
             scenario: arg,
             provider,

@@ -1,0 +1,235 @@
+//! Share links: a scenario (with the user's edits), its seed, provider,
+//! story variant and the engine version, in one URL-fragment string.
+//!
+//! ```text
+//!  Shared ──JSON──▶ bytes ──zlib (deflate + Adler-32)──▶ base64url ──▶ "p1." + text
+//! ```
+//!
+//! Decoding checks everything and never panics: the `p1.` prefix, the
+//! base64url alphabet, the length (at most [`MAX_FRAGMENT_CHARS`]), the
+//! zlib checksum (a changed character fails it), the inflated size (at most
+//! [`MAX_INFLATED_BYTES`], checked while inflating, so a small bomb cannot
+//! allocate more), the JSON fields, and that the scenario text parses. A
+//! link made by another engine version still opens; [`Opened::notice`]
+//! says results may differ.
+
+use super::base64url;
+use crate::scenario::schema::Provider;
+use crate::scenario::{self, Format};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Prefix of the current payload format.
+pub const PREFIX: &str = "p1.";
+/// The longest fragment accepted (characters).
+pub const MAX_FRAGMENT_CHARS: usize = 512 * 1024;
+/// The most bytes a payload may inflate to (the scenario size cap plus room
+/// for the other fields).
+pub const MAX_INFLATED_BYTES: usize = scenario::MAX_SCENARIO_BYTES + 4096;
+
+/// What a link carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shared {
+    /// Scenario text as the user has it (TOML or JSON), edits included.
+    #[serde(rename = "s")]
+    pub scenario: String,
+    /// Seed to run with (else the scenario's).
+    #[serde(rename = "seed", default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Provider to map to (else the scenario's).
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// Story variant or built-in the user was looking at, for the UI.
+    #[serde(rename = "v", default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// [`crate::report::ENGINE_VERSION`] of the engine that made the link.
+    #[serde(rename = "e")]
+    pub engine_version: String,
+}
+
+impl Shared {
+    /// A payload made by this engine.
+    pub fn new(scenario: impl Into<String>) -> Self {
+        Shared {
+            scenario: scenario.into(),
+            seed: None,
+            provider: None,
+            variant: None,
+            engine_version: crate::report::ENGINE_VERSION.to_string(),
+        }
+    }
+
+    /// The run overrides the link asks for (seed and provider).
+    pub fn overrides(&self) -> crate::run::Overrides {
+        crate::run::Overrides {
+            seed: self.seed,
+            duration_ns: None,
+            provider: self.provider,
+        }
+    }
+
+    /// The scenario's format (JSON starts with `{`).
+    pub fn format(&self) -> Format {
+        Format::sniff(&self.scenario)
+    }
+}
+
+/// A decoded link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Opened {
+    pub shared: Shared,
+    /// Set when the link was made by another engine version: the notice to
+    /// show, since results may differ from what its author saw.
+    pub notice: Option<String>,
+}
+
+/// Why a link could not be opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareError(pub String);
+
+impl fmt::Display for ShareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "share link: {}", self.0)
+    }
+}
+
+impl std::error::Error for ShareError {}
+
+fn bad<T>(msg: impl Into<String>) -> Result<T, ShareError> {
+    Err(ShareError(msg.into()))
+}
+
+/// Encodes a payload as a fragment (without the `#`).
+pub fn encode(s: &Shared) -> String {
+    let json = serde_json::to_vec(s).unwrap_or_default();
+    let z = miniz_oxide::deflate::compress_to_vec_zlib(&json, 10);
+    format!("{PREFIX}{}", base64url::encode(&z))
+}
+
+/// The fragment part of a link: everything after the first `#`, or the
+/// whole text when it has none (a bare fragment); a leading `share=` is
+/// allowed.
+pub fn fragment_of(link: &str) -> &str {
+    let t = link.trim();
+    let f = t.split_once('#').map_or(t, |(_, f)| f);
+    f.strip_prefix("share=").unwrap_or(f)
+}
+
+/// Decodes a link or fragment, checking everything.
+pub fn decode(link: &str) -> Result<Opened, ShareError> {
+    let frag = fragment_of(link);
+    if frag.len() > MAX_FRAGMENT_CHARS {
+        return bad(format!(
+            "it is {} characters long; the limit is {MAX_FRAGMENT_CHARS}",
+            frag.len()
+        ));
+    }
+    let Some(body) = frag.strip_prefix(PREFIX) else {
+        let shown: String = frag.chars().take(12).collect();
+        return bad(format!(
+            "it does not start with `{PREFIX}` (found `{shown}`): not a pipelab link, or from a newer pipelab"
+        ));
+    };
+    let z = base64url::decode(body).map_err(|e| ShareError(format!("damaged ({e})")))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&z, MAX_INFLATED_BYTES).map_err(|e| {
+        ShareError(match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                format!("it inflates past {MAX_INFLATED_BYTES} bytes (the limit)")
+            }
+            miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => "damaged (checksum mismatch)".into(),
+            _ => "damaged or truncated (cannot be inflated)".into(),
+        })
+    })?;
+    let shared: Shared = serde_json::from_slice(&json)
+        .map_err(|e| ShareError(format!("its contents are not a pipelab payload ({e})")))?;
+    if shared.scenario.len() > scenario::MAX_SCENARIO_BYTES {
+        return bad("its scenario is over the size limit");
+    }
+    if let Err(e) = scenario::parse(&shared.scenario, shared.format()) {
+        return bad(format!("its scenario does not parse: {e}"));
+    }
+    let notice = (shared.engine_version != crate::report::ENGINE_VERSION).then(|| {
+        format!(
+            "This link was made with {}; this is {}. Results may differ from what its author saw.",
+            shared.engine_version,
+            crate::report::ENGINE_VERSION
+        )
+    });
+    Ok(Opened { shared, notice })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::builtin;
+
+    fn sample() -> Shared {
+        let mut s = Shared::new(builtin::find("mm4-teaching").unwrap().text);
+        s.seed = Some(9);
+        s.provider = Some(Provider::Gcp);
+        s.variant = Some("after".into());
+        s
+    }
+
+    #[test]
+    fn a_payload_round_trips_through_a_url() {
+        let s = sample();
+        let f = encode(&s);
+        assert!(f.starts_with(PREFIX));
+        assert!(
+            f.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "{f}"
+        );
+        let o = decode(&format!("https://example.org/pipelab/#{f}")).unwrap();
+        assert_eq!(o.shared, s);
+        assert_eq!(o.notice, None);
+        assert_eq!(decode(&f).unwrap().shared, s);
+    }
+
+    #[test]
+    fn tampered_truncated_and_foreign_links_are_clear_errors() {
+        let f = encode(&sample());
+        // Every single-character change and every truncation fails cleanly.
+        let body_start = PREFIX.len();
+        for i in (body_start..f.len()).step_by(7) {
+            let mut b = f.clone().into_bytes();
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            let t = String::from_utf8(b).unwrap();
+            assert!(decode(&t).is_err(), "change at {i} went unnoticed");
+        }
+        for cut in [f.len() - 1, f.len() - 5, f.len() / 2, body_start + 1] {
+            assert!(decode(&f[..cut]).is_err(), "truncated at {cut}");
+        }
+        assert!(decode("x1.abc").unwrap_err().0.contains("does not start"));
+        assert!(decode("p1.ab$c").unwrap_err().0.contains("damaged"));
+        assert!(decode("").is_err());
+        let junk = format!(
+            "{PREFIX}{}",
+            base64url::encode(&miniz_oxide::deflate::compress_to_vec_zlib(b"[1,2]", 6))
+        );
+        assert!(decode(&junk).unwrap_err().0.contains("not a pipelab payload"));
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_cap() {
+        let zeros = vec![b' '; MAX_INFLATED_BYTES + 10];
+        let z = miniz_oxide::deflate::compress_to_vec_zlib(&zeros, 10);
+        assert!(z.len() < 20_000, "bomb is small: {}", z.len());
+        let e = decode(&format!("{PREFIX}{}", base64url::encode(&z))).unwrap_err();
+        assert!(e.0.contains("limit"), "{e}");
+    }
+
+    #[test]
+    fn another_engine_version_opens_with_a_notice() {
+        let mut s = sample();
+        s.engine_version = "pipelab-engine/0.0.1".into();
+        let o = decode(&encode(&s)).unwrap();
+        assert!(o.notice.unwrap().contains("0.0.1"));
+    }
+
+    #[test]
+    fn a_scenario_that_does_not_parse_is_refused() {
+        let s = Shared::new("name = 3");
+        assert!(decode(&encode(&s)).unwrap_err().0.contains("does not parse"));
+    }
+}
