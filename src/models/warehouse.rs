@@ -32,10 +32,13 @@ pub const WAREHOUSE: KindInfo = KindInfo {
            `zone_map_selectivity` by a `sort_key_filter`. Scan time is bytes over the parallel units (Redshift \
            `nodes` × `slices_per_node`, BigQuery `slots`) at `scan_rate` each, and the slowest unit sets it: a \
            `key` distribution on a skewed key (`key_skew` = share of rows on the hottest slice) is slower than \
-           `even`. `spectrum = true` queries scan S3 at `spectrum_rate`. It does not model joins, caching, \
+           `even`. `spectrum = true` queries scan S3 at `spectrum_rate`. `node_type` (Redshift: `dc2.large`, `ra3.4xlarge`, \
+           `ra3.16xlarge`, ...) sets the price only; `flavour = \"onprem\"` is an on-premises MPP warehouse \
+           (nodes × slices), priced from assumed `onprem.*` rows. It does not model joins, caching, \
            vacuum, compression or result-set transfer.",
     params: &[
         "flavour",
+        "node_type",
         "nodes",
         "slices_per_node",
         "slots",
@@ -101,6 +104,25 @@ pub const WAREHOUSE: KindInfo = KindInfo {
 pub enum Flavour {
     Redshift,
     Bigquery,
+    /// An on-premises MPP warehouse (nodes × slices like Redshift), priced
+    /// from the `onprem.*` rows of the catalogue (assumptions).
+    Onprem,
+}
+
+/// Redshift node types that have a price row (the type sets the price only;
+/// give `slices_per_node` for its slices).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum NodeType {
+    #[serde(rename = "dc2.large")]
+    Dc2Large,
+    #[serde(rename = "dc2.8xlarge")]
+    Dc2X8large,
+    #[serde(rename = "ra3.xlplus")]
+    Ra3Xlplus,
+    #[serde(rename = "ra3.4xlarge")]
+    Ra3X4large,
+    #[serde(rename = "ra3.16xlarge")]
+    Ra3X16large,
 }
 
 /// How rows are spread over slices.
@@ -157,6 +179,8 @@ pub struct QuerySpec {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub flavour: Option<Flavour>,
+    /// Redshift node type, for pricing (default `dc2.large`).
+    pub node_type: Option<NodeType>,
     /// Redshift compute nodes (default 2).
     pub nodes: Option<u32>,
     /// Slices per node (default 2).
@@ -234,11 +258,14 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
             ));
         }
     }
+    if p.node_type.is_some() && flavour != Flavour::Redshift {
+        errors.push(ParamError::at("node_type", "applies to Redshift only"));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     let (units, per_node) = match flavour {
-        Flavour::Redshift => {
+        Flavour::Redshift | Flavour::Onprem => {
             let s = p.slices_per_node.unwrap_or(2);
             (p.nodes.unwrap_or(2) * s, s)
         }
@@ -249,7 +276,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
     };
     let cfg = WarehouseConfig {
         flavour,
-        nodes: if flavour == Flavour::Redshift {
+        nodes: if flavour != Flavour::Bigquery {
             p.nodes.unwrap_or(2)
         } else {
             0
