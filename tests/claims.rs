@@ -61,6 +61,33 @@ macro_rules! claim_tests {
 
 claim_tests! {
     fintrust_staggered_transfer => "fintrust/staggered-transfer",
+    fintrust_processing_time_at_peak => "fintrust/processing-time-at-peak",
+    fintrust_annual_cost => "fintrust/annual-cost",
+    fintrust_peak_day_load => "fintrust/peak-day-load",
+}
+
+/// The FinTrust variants run on GCP too (Pub/Sub, Dataflow, BigQuery,
+/// Transfer Appliance; on-premises stages stay as written), account for
+/// every record and are priced.
+#[test]
+fn fintrust_variants_run_and_price_on_gcp() {
+    use pipelab::run::{run_text, Overrides};
+    use pipelab::scenario::{builtin, schema::Provider, Format};
+    for name in ["fintrust-before", "fintrust-after", "fintrust-migration"] {
+        let b = builtin::find(name).unwrap_or_else(|| panic!("built-in {name}"));
+        let o = Overrides {
+            provider: Some(Provider::Gcp),
+            ..Overrides::default()
+        };
+        let (_, rep) = run_text(b.text, Format::Toml, &o).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(rep.conservation.holds, "{name}: conservation");
+        let cost = rep.cost.as_ref().unwrap_or_else(|| panic!("{name}: no cost"));
+        assert!(cost.total_usd > 0.0, "{name}: priced on GCP");
+        assert!(
+            cost.lines.iter().all(|l| !l.id.starts_with("aws.")),
+            "{name}: an AWS line left after mapping to GCP"
+        );
+    }
 }
 
 #[test]

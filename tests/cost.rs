@@ -410,3 +410,67 @@ encrypted = true
     let plain = cost(&text.replace("encrypted = true", ""), None);
     assert!(!plain.lines.iter().any(|l| l.id.starts_with("aws.kms")));
 }
+
+/// Two hours of an on-premises ETL farm and warehouse, and a Redshift RA3
+/// cluster: owned capacity is paid by the hour whether busy or not.
+const ONPREM_AND_RA3: &str = r#"
+name = "on-prem and RA3"
+duration = "2h"
+[[source]]
+id = "in"
+arrivals = "constant"
+rate = "1/s"
+to = "etl"
+[[stage]]
+id = "etl"
+kind = "etl"
+flavour = "onprem"
+workers = 3
+per_record = "1ms"
+to = "edw"
+[[stage]]
+id = "edw"
+kind = "warehouse"
+flavour = "onprem"
+nodes = 4
+initial_size = "1 TB"
+to = "rs"
+[[stage]]
+id = "rs"
+kind = "warehouse"
+node_type = "ra3.4xlarge"
+nodes = 2
+"#;
+
+#[test]
+fn onprem_servers_and_ra3_nodes_are_priced_per_hour_of_the_run() {
+    // By hand: ETL 3 servers × 2 h × $6 = $36; warehouse 4 nodes × 2 h × $15
+    // = $120; RA3: 2 nodes × 2 h × $3.26 = $13.04. Storage: the on-prem
+    // table is 1 TB plus the 7,200 small records loaded, held
+    // 2 h of a 730 h month at $0.40 per GB-month.
+    let c = cost(ONPREM_AND_RA3, None);
+    assert_eq!(c.provider, "mixed");
+    assert!((line(&c, "onprem.etl.server_hour").usd - 36.0).abs() < 1e-9);
+    assert!((line(&c, "onprem.warehouse.node_hour").usd - 120.0).abs() < 1e-9);
+    assert!((line(&c, "aws.redshift.ra3_4xlarge_on_demand").usd - 13.04).abs() < 1e-9);
+    let san = line(&c, "onprem.san.gb_month");
+    let gb = 1e12 / 1_073_741_824.0;
+    assert!(
+        san.quantity >= gb * 2.0 / 730.0 && san.quantity < gb * 1.01 * 2.0 / 730.0,
+        "{san:?}"
+    );
+    assert!(!san.confirmed, "on-prem rows are assumptions");
+    // RA3 managed storage is billed apart from the nodes.
+    line(&c, "aws.redshift.redshift_managed_storage_ra3");
+}
+
+#[test]
+fn a_node_type_on_a_warehouse_that_is_not_redshift_is_a_located_error() {
+    let text = "name = \"x\"\nduration = \"1s\"\n[[source]]\nid = \"in\"\narrivals = \"constant\"\nrate = \"1/s\"\nto = \"w\"\n\
+                [[stage]]\nid = \"w\"\nkind = \"warehouse\"\nflavour = \"bigquery\"\nnode_type = \"ra3.4xlarge\"\n";
+    let err = match scenario::load(text, Format::Toml) {
+        Ok(_) => panic!("accepted a BigQuery node type"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("node_type") && err.contains("Redshift only"), "{err}");
+}

@@ -109,6 +109,10 @@ pub struct ClaimSpec {
     /// The after figure must be below this (for "under 5 %" claims).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_below: Option<f64>,
+    /// The before figure must be above this (for "the old system could not
+    /// take it" claims).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_above: Option<f64>,
     /// The before figure must be within `tolerance` of this (e.g. 30 % duplicates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_near: Option<f64>,
@@ -202,6 +206,10 @@ impl Runner {
         if let Some(limit) = c.after_below {
             ok &= after < limit;
             criteria.push(format!("after < {} {}", limit, c.unit));
+        }
+        if let Some(floor) = c.before_above {
+            ok &= before > floor;
+            criteria.push(format!("before > {} {}", floor, c.unit));
         }
         if let Some(near) = c.before_near {
             ok &= (before - near).abs() <= c.tolerance * near.abs();

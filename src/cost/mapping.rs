@@ -172,6 +172,7 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
             ("kv_store", Provider::Gcp) => &["wcu", "partition_wcu", "mode", "partitions"],
             ("kv_store", Provider::Aws) => &["nodes", "node_rate"],
             ("warehouse", Provider::Gcp) => &[
+                "node_type",
                 "nodes",
                 "slices_per_node",
                 "distribution",

@@ -11,6 +11,9 @@
 //! volume tiers prorated to the run); KMS requests, KMS keys and PII
 //! inspection come from the scenario's `[governance]` section
 //! ([`governance`]). Not metered: GET requests (no stage reads objects).
+//!
+//! On-premises flavours (`etl` and `warehouse` with `flavour = "onprem"`)
+//! are priced from the `onprem.*` rows, which are documented assumptions.
 
 use crate::report::StageReport;
 use crate::scenario::schema::{Provider, Scenario, StageSpec};
@@ -370,17 +373,64 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
         }
         ("warehouse", "redshift") => {
             let nodes = x("nodes").max(1.0);
+            let node_type = param_str(spec, "node_type").unwrap_or("dc2.large");
+            let (row, managed_storage) = match node_type {
+                "dc2.8xlarge" => ("aws.redshift.dc2_8xlarge_on_demand", false),
+                "ra3.xlplus" => ("aws.redshift.ra3_xlplus_on_demand", true),
+                "ra3.4xlarge" => ("aws.redshift.ra3_4xlarge_on_demand", true),
+                "ra3.16xlarge" => ("aws.redshift.ra3_16xlarge_on_demand", true),
+                _ => ("aws.redshift.dc2_large_on_demand", false),
+            };
             add(
-                "aws.redshift.dc2_large_on_demand",
+                row,
                 nodes * hours,
-                format!("{nodes} nodes × simulated hours (priced as dc2.large; other node types are not modelled)"),
+                format!("{nodes} {node_type} nodes × simulated hours (on demand)"),
                 false,
             );
+            if managed_storage {
+                // RA3 bills managed storage apart from the nodes; the table's
+                // size at the end of the run, held for the whole run.
+                add(
+                    "aws.redshift.redshift_managed_storage_ra3",
+                    x("table_bytes") / BYTES_PER_GB * hours / 730.0,
+                    "final table bytes / 2^30 × hours / 730".into(),
+                    false,
+                );
+            }
             add(
                 "aws.redshift.redshift_spectrum_data_scanned",
                 x("spectrum_bytes_billed") / 1e12,
                 "spectrum_bytes_billed / 10^12 (at least 10 MiB per query)".into(),
                 false,
+            );
+        }
+        ("warehouse", "onprem") => {
+            let nodes = x("nodes").max(1.0);
+            add(
+                "onprem.warehouse.node_hour",
+                nodes * hours,
+                format!("{nodes} on-premises warehouse nodes × simulated hours (owned: paid busy or idle)"),
+                true,
+            );
+            add(
+                "onprem.san.gb_month",
+                x("table_bytes") / BYTES_PER_GB * hours / 730.0,
+                "final table bytes / 2^30 × hours / 730".into(),
+                true,
+            );
+        }
+        ("etl", "onprem") => {
+            let servers = spec
+                .params
+                .get("workers")
+                .or_else(|| spec.params.get("max_workers"))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(10.0);
+            add(
+                "onprem.etl.server_hour",
+                servers * hours,
+                format!("{servers} on-premises ETL servers × simulated hours (owned: paid busy or idle)"),
+                true,
             );
         }
         ("warehouse", "bigquery") => add(

@@ -161,7 +161,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
         sample: p.sample.unwrap_or(5_000),
         nodes: p.nodes.unwrap_or(2),
         query_ns: p.query_time.map_or(1_000_000, |d| d.0),
-        scan_rate: p.scan_rate.unwrap_or(DEDUP.limits[1].value),
+        scan_rate: p.scan_rate.unwrap_or(DEDUP.limit("brute-force scan rate per node")),
     };
     Ok(Built {
         model: Model::Dedup(Box::new(DedupStage::new(cfg, env.capacity))),

@@ -98,7 +98,8 @@ pub const ETL: KindInfo = KindInfo {
            every change breaks the records produced after it (`schema_failures`), with it compatible changes \
            pass and incompatible producers are rejected (`schema_rejected`); both are dropped with reason \
            `schema` (until `schema_fix` has passed, if given), or sent to the stage's `dead_letter` stage \
-           when it names one. Worker-hours (`dpu_hours`) are measured for \
+           when it names one. `flavour = \"onprem\"` is a fixed set of on-premises \
+           ETL servers (`workers`), priced per server-hour of the run from assumed `onprem.*` rows. Worker-hours (`dpu_hours`) are measured for \
            cost. It does not model job bookmarks, retries of failed runs, memory limits or the one-minute \
            billing minimum (`scale` and `slow` apply to later runs); a run due while one is still running is skipped (`runs_skipped`), as Glue's \
            default MaxConcurrentRuns = 1 does.",
@@ -127,6 +128,9 @@ pub const ETL: KindInfo = KindInfo {
 pub enum Flavour {
     Glue,
     Dataflow,
+    /// On-premises ETL servers (fixed `workers`), priced per server-hour
+    /// from the `onprem.*` rows of the catalogue (assumptions).
+    Onprem,
 }
 
 /// Scheduled batch runs or a continuously running job.
@@ -191,7 +195,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
             .expect("limit listed")
     };
     let (def_workers, def_startup_s) = match flavour {
-        Flavour::Glue => (pick("AWS", "DPUs per job"), pick("AWS", "job start-up")),
+        Flavour::Glue | Flavour::Onprem => (pick("AWS", "DPUs per job"), pick("AWS", "job start-up")),
         Flavour::Dataflow => (pick("GCP", "workers"), pick("GCP", "job start-up")),
     };
     let mut errors = Vec::new();

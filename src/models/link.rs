@@ -126,9 +126,9 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
     let flavour = p.flavour.unwrap_or(Flavour::DirectConnect);
     let bandwidth = p.bandwidth.map_or(
         match flavour {
-            Flavour::DirectConnect => LINK.limits[0].value,
-            Flavour::Interconnect => LINK.limits[1].value,
-            Flavour::Vpn => LINK.limits[2].value,
+            Flavour::DirectConnect => LINK.limit("Direct Connect dedicated port"),
+            Flavour::Interconnect => LINK.limit("Dedicated Interconnect circuit"),
+            Flavour::Vpn => LINK.limit("VPN tunnel bandwidth"),
         },
         |b| b.0,
     );

@@ -51,6 +51,20 @@ pub struct KindInfo {
     pub limits: &'static [Limit],
 }
 
+impl KindInfo {
+    /// The value of the published limit whose name starts with `name`.
+    ///
+    /// Defaults read limits by name, not position, so adding a limit to a
+    /// kind's list cannot silently change another default. Every lookup runs
+    /// when the kind is built, so a misspelt name fails the kind's own tests.
+    pub fn limit(&self, name: &str) -> f64 {
+        match self.limits.iter().find(|l| l.name.starts_with(name)) {
+            Some(l) => l.value,
+            None => panic!("kind `{}` has no limit named `{name}`", self.name),
+        }
+    }
+}
+
 /// A published service limit or figure, kept as data with where it came
 /// from (see `shared/reference/pricing-and-limits.md`).
 #[derive(Clone, Copy, Debug, PartialEq)]

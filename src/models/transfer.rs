@@ -227,8 +227,8 @@ pub fn resolve(p: &Params) -> Result<TransferConfig, Vec<ParamError>> {
     let mut errors = Vec::new();
     let capacity = p.device_capacity.map_or(
         match flavour {
-            Flavour::Snowball => TRANSFER.limits[0].value,
-            Flavour::TransferAppliance => TRANSFER.limits[3].value,
+            Flavour::Snowball => TRANSFER.limit("Snowball Edge Storage Optimized usable capacity"),
+            Flavour::TransferAppliance => TRANSFER.limit("Transfer Appliance TA300 capacity"),
         },
         |b| b.0,
     );

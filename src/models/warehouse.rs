@@ -36,10 +36,13 @@ pub const WAREHOUSE: KindInfo = KindInfo {
            \"500 GB\") the table holds data from time zero and the query mix starts then; without it, queries \
            start with the first load. `bytes_billed` rounds each query up to the MiB with BigQuery's on-demand \
            minimum of 10 MiB per table referenced (`tables` per query class, default 1) and Spectrum's 10 MB \
-           per query. It does not model joins, caching, \
+           per query. `node_type` (Redshift: `dc2.large`, `ra3.4xlarge`, \
+           `ra3.16xlarge`, ...) sets the price only; `flavour = \"onprem\"` is an on-premises MPP warehouse \
+           (nodes × slices), priced from assumed `onprem.*` rows. It does not model joins, caching, \
            vacuum, compression or result-set transfer.",
     params: &[
         "flavour",
+        "node_type",
         "nodes",
         "slices_per_node",
         "slots",
@@ -127,6 +130,25 @@ const MIB_10: f64 = 10_485_760.0;
 pub enum Flavour {
     Redshift,
     Bigquery,
+    /// An on-premises MPP warehouse (nodes × slices like Redshift), priced
+    /// from the `onprem.*` rows of the catalogue (assumptions).
+    Onprem,
+}
+
+/// Redshift node types that have a price row (the type sets the price only;
+/// give `slices_per_node` for its slices).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum NodeType {
+    #[serde(rename = "dc2.large")]
+    Dc2Large,
+    #[serde(rename = "dc2.8xlarge")]
+    Dc2X8large,
+    #[serde(rename = "ra3.xlplus")]
+    Ra3Xlplus,
+    #[serde(rename = "ra3.4xlarge")]
+    Ra3X4large,
+    #[serde(rename = "ra3.16xlarge")]
+    Ra3X16large,
 }
 
 /// How rows are spread over slices.
@@ -186,6 +208,8 @@ pub struct QuerySpec {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub flavour: Option<Flavour>,
+    /// Redshift node type, for pricing (default `dc2.large`).
+    pub node_type: Option<NodeType>,
     /// Redshift compute nodes (default 2).
     pub nodes: Option<u32>,
     /// Slices per node (default 2).
@@ -263,11 +287,14 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
             ));
         }
     }
+    if p.node_type.is_some() && flavour != Flavour::Redshift {
+        errors.push(ParamError::at("node_type", "applies to Redshift only"));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     let (units, per_node) = match flavour {
-        Flavour::Redshift => {
+        Flavour::Redshift | Flavour::Onprem => {
             let s = p.slices_per_node.unwrap_or(2);
             (p.nodes.unwrap_or(2) * s, s)
         }
@@ -278,14 +305,14 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
     };
     let cfg = WarehouseConfig {
         flavour,
-        nodes: if flavour == Flavour::Redshift {
+        nodes: if flavour != Flavour::Bigquery {
             p.nodes.unwrap_or(2)
         } else {
             0
         },
         units,
         units_per_node: per_node,
-        scan_rate: p.scan_rate.map_or(WAREHOUSE.limits[3].value, |r| r.0),
+        scan_rate: p.scan_rate.map_or(WAREHOUSE.limit("scan rate per slice or slot"), |r| r.0),
         initial_bytes: p.initial_size.map_or(0.0, |b| b.0),
         partitions: p.partitions.unwrap_or(1),
         zone_map_selectivity: p.zone_map_selectivity.unwrap_or(0.1),
@@ -293,7 +320,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
         key_skew: p.key_skew.unwrap_or(0.0),
         wlm_slots: p.wlm_slots.unwrap_or(5),
         concurrency_scaling: p.concurrency_scaling.unwrap_or(false),
-        spectrum_rate: p.spectrum_rate.map_or(WAREHOUSE.limits[4].value, |r| r.0),
+        spectrum_rate: p.spectrum_rate.map_or(WAREHOUSE.limit("Spectrum scan rate per query"), |r| r.0),
         queries: p.queries,
     };
     Ok(Built {

@@ -29,7 +29,10 @@ builtins![
     "fintrust-bulk-transfer",
     "ticket-dedup",
     "edutech-cqrs",
-    "ticket-spark-streaming"
+    "ticket-spark-streaming",
+    "fintrust-before",
+    "fintrust-after",
+    "fintrust-migration"
 ];
 
 /// The scenario the app opens with.
