@@ -112,6 +112,9 @@ pub struct ClaimSpec {
     /// The before figure must be within `tolerance` of this (e.g. 30 % duplicates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_near: Option<f64>,
+    /// The before figure must be above this (for "over 30 minutes" claims).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_above: Option<f64>,
     /// What in the model produces the figure.
     pub mechanism: String,
     /// Knobs that cause the figure, and which way they move it.
@@ -202,6 +205,10 @@ impl Runner {
         if let Some(limit) = c.after_below {
             ok &= after < limit;
             criteria.push(format!("after < {} {}", limit, c.unit));
+        }
+        if let Some(floor) = c.before_above {
+            ok &= before > floor;
+            criteria.push(format!("before > {} {}", floor, c.unit));
         }
         if let Some(near) = c.before_near {
             ok &= (before - near).abs() <= c.tolerance * near.abs();
