@@ -61,6 +61,15 @@ macro_rules! claim_tests {
 
 claim_tests! {
     fintrust_staggered_transfer => "fintrust/staggered-transfer",
+    // ---- Finance customer-service centre: real-time ticket streaming ----
+    ticket_resolution_time => "ticket/resolution-time",
+    ticket_duplicates => "ticket/duplicates",
+    ticket_cost => "ticket/cost",
+    ticket_spark_3x => "ticket/spark-3x",
+    ticket_batch_minutes => "ticket/batch-minutes",
+    ticket_shuffle => "ticket/shuffle",
+    ticket_dedup_accuracy => "ticket/dedup-accuracy",
+    ticket_watermark => "ticket/watermark",
 }
 
 #[test]

@@ -29,7 +29,9 @@ builtins![
     "fintrust-bulk-transfer",
     "ticket-dedup",
     "edutech-cqrs",
-    "ticket-spark-streaming"
+    "ticket-spark-streaming",
+    "ticket-before",
+    "ticket-after"
 ];
 
 /// The scenario the app opens with.
