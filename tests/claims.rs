@@ -64,6 +64,15 @@ claim_tests! {
     fintrust_processing_time_at_peak => "fintrust/processing-time-at-peak",
     fintrust_annual_cost => "fintrust/annual-cost",
     fintrust_peak_day_load => "fintrust/peak-day-load",
+    // ---- Finance customer-service centre: real-time ticket streaming ----
+    ticket_resolution_time => "ticket/resolution-time",
+    ticket_duplicates => "ticket/duplicates",
+    ticket_cost => "ticket/cost",
+    ticket_spark_3x => "ticket/spark-3x",
+    ticket_batch_minutes => "ticket/batch-minutes",
+    ticket_shuffle => "ticket/shuffle",
+    ticket_dedup_accuracy => "ticket/dedup-accuracy",
+    ticket_watermark => "ticket/watermark",
 }
 
 /// The FinTrust variants run on GCP too (Pub/Sub, Dataflow, BigQuery,

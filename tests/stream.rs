@@ -641,3 +641,41 @@ worker = 3
     // Crashing a subscriber that does not exist is refused, and logged so.
     assert!(!run(bad).controls[0].applied);
 }
+
+#[test]
+fn a_sender_blocked_by_one_hot_shard_waits_for_that_shard_not_for_an_idle_one() {
+    // A 2,000-ticket backlog of 16 KB records crosses a fast link in about
+    // 0.3 s, far above one shard's 1 MiB/s. With `block`, the link waits
+    // for the refused shard's byte allowance: 32 MB over 2 shards at
+    // 1 MiB/s each drains in about 16 s. Waking whenever *any* shard had a
+    // token used to spin at one instant and exhaust the event budget.
+    let r = run(r#"
+name = "burst into a blocking stream"
+seed = 5
+duration = "120s"
+
+[[source]]
+id = "backlog"
+arrivals = "trace"
+trace = "0s,2000,32000000"
+key_buckets = 16
+to = "link"
+
+[[stage]]
+id = "link"
+kind = "link"
+to = "stream"
+
+[[stage]]
+id = "stream"
+kind = "stream"
+shards = 2
+on_full = "block"
+"#);
+    assert!(!r.budget_exhausted, "{} events", r.events);
+    assert!(r.events < 200_000, "{} events", r.events);
+    assert_eq!(r.stages["stream"].arrived, 2000);
+    assert_eq!(r.conservation.dropped, 0);
+    let drained = r.stages["link"].extra["transfer_time_s"];
+    assert!((10.0..40.0).contains(&drained), "drained in {drained} s");
+}

@@ -341,6 +341,15 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
                 true,
             );
         }
+        ("spark", _) if param_str(spec, "hosting") == Some("on_prem") => {
+            let inst = x("executor_hours") * cores_per_executor(spec) / 4.0;
+            add(
+                "onprem.hadoop.node_share_4core_hour",
+                inst,
+                "executor_hours × cores / 4 (the owner's servers, counted in 4-core shares, always on)".into(),
+                true,
+            );
+        }
         ("spark", "emr") | ("spark", "mapreduce") => {
             let inst = x("executor_hours") * cores_per_executor(spec) / 4.0;
             add(

@@ -29,7 +29,8 @@ pub const LINK: KindInfo = KindInfo {
            (`bandwidth` × `ceiling`), then arrives `latency` later (propagation does not occupy the link). \
            `flavour` picks the default bandwidth (Direct Connect 1 Gbps port, Interconnect 10 Gbps circuit, VPN \
            1.25 Gbps tunnel). Compare it with a `transfer` stage for the same bytes: 200 TB over 1 Gbps at full \
-           rate takes about 18.5 days. It does not model packet loss, TCP windows, jitter, several parallel \
+           rate takes about 18.5 days. A `stop` fault is an outage: the batch on the wire finishes, later ones \
+           queue until `resume` (they arrive late in event time). It does not model packet loss, TCP windows, jitter, several parallel \
            connections. `egress` says where the bytes go for the cost model: `\"none\"` (default: into the \
            cloud, free), `\"internet\"` (internet egress per GB, in the provider's monthly volume tiers) or \
            `\"inter_region\"` (inter-region transfer per GB); the bytes carried are metered either way.",
@@ -185,6 +186,9 @@ pub struct LinkStage {
     last_out: Option<Nanos>,
     /// Transmission-time multiplier from a `slow` fault (1 = healthy).
     slow: f64,
+    /// Down (a `stop` fault, an outage): nothing new goes on the wire
+    /// until `resume`; arriving batches queue.
+    down: bool,
 }
 
 impl LinkStage {
@@ -207,6 +211,7 @@ impl LinkStage {
             first_in: None,
             last_out: None,
             slow: 1.0,
+            down: false,
         }
     }
 
@@ -215,6 +220,17 @@ impl LinkStage {
         let t = round_ns(b.bytes as f64 / self.usable * 1e9 * self.slow);
         self.sending = Some((b, ctx.now));
         ctx.schedule(ctx.now + t, SENT);
+    }
+
+    /// Puts the next queued batch on the wire, if the link is up and free.
+    fn send_next(&mut self, ctx: &mut Ctx) {
+        if self.down || self.sending.is_some() {
+            return;
+        }
+        if let Some(next) = self.queue.pop_front() {
+            self.queued_records -= next.count;
+            self.send(ctx, next);
+        }
     }
 }
 
@@ -248,7 +264,7 @@ impl StageModel for LinkStage {
 
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
         self.first_in.get_or_insert(ctx.now);
-        if self.sending.is_none() {
+        if self.sending.is_none() && !self.down {
             self.send(ctx, batch);
         } else {
             self.queued_records += batch.count;
@@ -273,10 +289,7 @@ impl StageModel for LinkStage {
                 }
             };
             ctx.schedule(ctx.now + self.latency_ns, slot);
-            if let Some(next) = self.queue.pop_front() {
-                self.queued_records -= next.count;
-                self.send(ctx, next);
-            }
+            self.send_next(ctx);
         } else {
             let b = self.flight[payload as usize].expect("propagating batch");
             self.propagating -= b.count;
@@ -305,13 +318,28 @@ impl StageModel for LinkStage {
 
     /// A `slow` fault divides the usable bandwidth by its factor (a
     /// degraded circuit, a congested VPN) for batches sent while it lasts.
-    fn control(&mut self, _ctx: &mut Ctx, c: crate::sim::stage::Control) -> Result<(), String> {
+    /// `stop` is an outage: the batch on the wire finishes, later ones
+    /// queue (their event times keep aging) until `resume`.
+    fn control(&mut self, ctx: &mut Ctx, c: crate::sim::stage::Control) -> Result<(), String> {
+        use crate::sim::stage::Control;
         match c {
-            crate::sim::stage::Control::Slow(f) if f > 0.0 && f.is_finite() => {
+            Control::Slow(f) if f > 0.0 && f.is_finite() => {
                 self.slow = f;
                 Ok(())
             }
-            other => Err(format!("`{}` does not apply to a link (only `slow`)", other.name())),
+            Control::Stop => {
+                self.down = true;
+                Ok(())
+            }
+            Control::Resume => {
+                self.down = false;
+                self.send_next(ctx);
+                Ok(())
+            }
+            other => Err(format!(
+                "`{}` does not apply to a link (only `slow`, `stop` and `resume`)",
+                other.name()
+            )),
         }
     }
 }
@@ -339,5 +367,42 @@ mod tests {
         assert_eq!(m.in_system(), 0);
         // All but the first batch waited for the link.
         assert_eq!(out.metrics.measured_waited, 9);
+    }
+
+    #[test]
+    fn an_outage_queues_batches_until_resume_then_sends_them_in_turn() {
+        use crate::sim::event::{Ev, EventQueue};
+        use crate::sim::metrics::StageMetrics;
+        use crate::sim::rng::Stream;
+        use crate::sim::stage::Control;
+        let mut l = LinkStage::new(125e6, 0.8, 50_000_000, u64::MAX);
+        let (mut rng, mut metrics, mut q, mut out) = (
+            Stream::new(1, "t"),
+            StageMetrics::default(),
+            EventQueue::new(),
+            Vec::new(),
+        );
+        let mut ctx = Ctx {
+            now: 0,
+            stage: 0,
+            rng: &mut rng,
+            metrics: &mut metrics,
+            events: &mut q,
+            out: &mut out,
+        };
+        l.control(&mut ctx, Control::Stop).unwrap();
+        l.accept(&mut ctx, Batch::new(1, 1_000_000_000, 0));
+        l.accept(&mut ctx, Batch::new(1, 1_000_000_000, 0));
+        assert_eq!(l.in_queue(), 2);
+        assert!(ctx.events.pop().is_none(), "nothing goes on the wire while down");
+        // Back up after 100 s: the first 1 GB batch takes 10 s at 10^8 bytes/s.
+        ctx.now = 100_000_000_000;
+        l.control(&mut ctx, Control::Resume).unwrap();
+        assert_eq!(l.in_queue(), 1);
+        match ctx.events.pop() {
+            Some((t, Ev::Stage(0, p))) => assert_eq!((t, p), (110_000_000_000, SENT)),
+            other => panic!("expected the send to finish at 110 s, got {other:?}"),
+        }
+        assert!(l.control(&mut ctx, Control::Crash(0)).is_err());
     }
 }

@@ -85,7 +85,8 @@ pub const SPARK: KindInfo = KindInfo {
            `auto` below `broadcast_threshold`); `filter_selectivity` shrinks the stream side before the join \
            and `key_cardinality` below the executor count leaves executors idle during the shuffle. Records \
            pass through (joins enrich, windows are measured as state, not aggregated away). Faults and alarm \
-           actions may `scale` the executors, `slow` batches, `stop` and `resume` them. It does not \
+           actions may `scale` the executors, `slow` batches, `stop` and `resume` them. `hosting = \"on_prem\"` \
+           prices the executors as servers in the owner's data centre (assumed rows) instead of EMR. It does not \
            model executor failures, dynamic allocation, memory spills in Spark, or output modes.",
     params: &[
         "flavour",
@@ -98,6 +99,7 @@ pub const SPARK: KindInfo = KindInfo {
         "join",
         "shuffle_bandwidth",
         "disk_bandwidth",
+        "hosting",
     ],
     has_to: true,
     limits: LIMITS,
@@ -166,6 +168,18 @@ pub struct Params {
     pub shuffle_bandwidth: Option<ByteRate>,
     /// Disk bandwidth per executor for MapReduce spills (default 200 MiB/s).
     pub disk_bandwidth: Option<ByteRate>,
+    /// `"cloud"` (default) or `"on_prem"`: a cluster in the owner's data
+    /// centre, priced by the `onprem.*` rows instead of EMR / Dataproc. Does
+    /// not change the simulation.
+    pub hosting: Option<Hosting>,
+}
+
+/// Where the cluster runs (for pricing only).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Hosting {
+    Cloud,
+    OnPrem,
 }
 
 /// Builds a `spark` stage.

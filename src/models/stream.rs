@@ -468,6 +468,10 @@ struct Shard {
     current: Option<Batch>,
     emitted: bool,
     poll_pending: bool,
+    /// Write bytes one record of a batch refused here needs (0: none
+    /// refused since the last `next_room_at`): blocked senders wake when
+    /// this shard, not any shard, has room for a record again.
+    refused_need: u64,
 }
 
 /// A consumer worker (a KCL process): it holds the leases of shards
@@ -567,6 +571,7 @@ impl StreamStage {
             next_checkpoint: self.cfg.checkpoint_interval_ns,
             expiry_pending: false,
             throttled: 0,
+            refused_need: 0,
             current: None,
             emitted: false,
             poll_pending: false,
@@ -932,17 +937,26 @@ impl StageModel for StreamStage {
         }
         if room < batch.count {
             sh.throttled += batch.count - room;
+            let per_record = batch.bytes.div_ceil(batch.count.max(1)).max(1);
+            sh.refused_need = sh.refused_need.max(per_record);
         }
         (room, true)
     }
 
     fn next_room_at(&mut self, now: Nanos) -> Option<Nanos> {
         let mut best = None::<Nanos>;
+        let any_refused = self.shards[..self.active].iter().any(|sh| sh.refused_need > 0);
         for sh in &mut self.shards[..self.active] {
-            for tb in [&mut sh.write_records, &mut sh.write_bytes].into_iter().flatten() {
-                let t = now + tb.time_until_one(now);
-                best = Some(best.map_or(t, |b| b.min(t)));
+            if any_refused && sh.refused_need == 0 || sh.write_records.is_none() && sh.write_bytes.is_none() {
+                continue;
             }
+            // A shard has room when both its record and byte limits allow
+            // one more record; blocked senders wake at the first such shard.
+            let need = std::mem::take(&mut sh.refused_need).max(1);
+            let records = sh.write_records.as_mut().map_or(0, |tb| tb.time_until_one(now));
+            let bytes = sh.write_bytes.as_mut().map_or(0, |tb| tb.time_until(now, need));
+            let t = now + records.max(bytes);
+            best = Some(best.map_or(t, |b| b.min(t)));
         }
         best
     }

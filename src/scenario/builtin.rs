@@ -32,7 +32,9 @@ builtins![
     "ticket-spark-streaming",
     "fintrust-before",
     "fintrust-after",
-    "fintrust-migration"
+    "fintrust-migration",
+    "ticket-before",
+    "ticket-after"
 ];
 
 /// The scenario the app opens with.
