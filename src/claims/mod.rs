@@ -109,16 +109,13 @@ pub struct ClaimSpec {
     /// The after figure must be below this (for "under 5 %" claims).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_below: Option<f64>,
-    /// The before figure must be above this (for "the old system could not
-    /// take it" claims).
+    /// The before figure must be above this ("the old system could not take
+    /// it", "over 30 minutes").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_above: Option<f64>,
     /// The before figure must be within `tolerance` of this (e.g. 30 % duplicates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_near: Option<f64>,
-    /// The before figure must be above this (for "over 30 minutes" claims).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_above: Option<f64>,
     /// What in the model produces the figure.
     pub mechanism: String,
     /// Knobs that cause the figure, and which way they move it.
