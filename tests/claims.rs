@@ -61,6 +61,15 @@ macro_rules! claim_tests {
 
 claim_tests! {
     fintrust_staggered_transfer => "fintrust/staggered-transfer",
+    // EduTech Inc.
+    edutech_transactions_per_day => "edutech/transactions-per-day",
+    edutech_retrieval_times => "edutech/retrieval-times",
+    edutech_cost => "edutech/cost",
+    edutech_dashboard_latency => "edutech/dashboard-latency",
+    edutech_sort_dist_keys => "edutech/sort-dist-keys",
+    edutech_spark_vs_hadoop => "edutech/spark-vs-hadoop",
+    edutech_redshift_vs_bigquery => "edutech/redshift-vs-bigquery",
+    edutech_lambda_rewrite => "edutech/lambda-rewrite",
 }
 
 #[test]

@@ -29,7 +29,9 @@ builtins![
     "fintrust-bulk-transfer",
     "ticket-dedup",
     "edutech-cqrs",
-    "ticket-spark-streaming"
+    "ticket-spark-streaming",
+    "edutech-before",
+    "edutech-after"
 ];
 
 /// The scenario the app opens with.
