@@ -73,6 +73,15 @@ claim_tests! {
     ticket_shuffle => "ticket/shuffle",
     ticket_dedup_accuracy => "ticket/dedup-accuracy",
     ticket_watermark => "ticket/watermark",
+    // EduTech Inc.
+    edutech_transactions_per_day => "edutech/transactions-per-day",
+    edutech_retrieval_times => "edutech/retrieval-times",
+    edutech_cost => "edutech/cost",
+    edutech_dashboard_latency => "edutech/dashboard-latency",
+    edutech_sort_dist_keys => "edutech/sort-dist-keys",
+    edutech_spark_vs_hadoop => "edutech/spark-vs-hadoop",
+    edutech_redshift_vs_bigquery => "edutech/redshift-vs-bigquery",
+    edutech_lambda_rewrite => "edutech/lambda-rewrite",
 }
 
 /// The FinTrust variants run on GCP too (Pub/Sub, Dataflow, BigQuery,

@@ -386,7 +386,8 @@ fn kms_requests_pii_inspection_and_egress_are_metered() {
 #[test]
 fn a_table_encrypted_by_its_own_parameter_pays_for_kms_requests() {
     // 50 writes/s for 10 minutes into an encrypted DynamoDB table (no
-    // [governance] section): one KMS request per write, 30,000 in all.
+    // [governance] section): DynamoDB caches the table key, so KMS sees one
+    // request per 5 minutes (2 in all), not one per write (30,000).
     let text = r#"
 name = "encrypted table"
 duration = "10min"
@@ -405,8 +406,8 @@ encrypted = true
     let (_, rep) = run::run_text(text, Format::Toml, &Overrides::default()).unwrap();
     let c = rep.cost.as_ref().unwrap();
     let kms = line(c, "aws.kms.symmetric_api_requests");
-    assert_eq!(kms.quantity * 1e4, rep.stages["t"].extra["kms_requests"]);
-    assert!((kms.quantity - 3.0).abs() <= 0.0002, "{kms:?}");
+    assert_eq!(rep.stages["t"].extra["kms_requests"], 30_000.0, "the model still counts each write");
+    assert!((kms.quantity * 1e4 - 2.0).abs() < 1e-9, "{kms:?}");
     let plain = cost(&text.replace("encrypted = true", ""), None);
     assert!(!plain.lines.iter().any(|l| l.id.starts_with("aws.kms")));
 }
@@ -473,4 +474,16 @@ fn a_node_type_on_a_warehouse_that_is_not_redshift_is_a_located_error() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("node_type") && err.contains("Redshift only"), "{err}");
+}
+
+#[test]
+fn a_sampled_pii_scan_inspects_and_bills_that_share_of_the_bytes() {
+    let full = cost(&governed("none", "direct_connect"), None);
+    let quarter = cost(&format!("{}pii_sample = 0.25\n", governed("none", "direct_connect")), None);
+    let id = "aws.macie.sensitive_data_discovery_first_50_tb";
+    let (f, q) = (line(&full, id).quantity, line(&quarter, id).quantity);
+    assert!(f > 0.0 && (q / f - 0.25).abs() < 1e-12, "{f} vs {q}");
+    let bad = format!("{}pii_sample = 1.5\n", governed("none", "direct_connect"));
+    let e = pipelab::scenario::load(&bad, Format::Toml).err().expect("rejected").to_string();
+    assert!(e.contains("pii_sample"), "{e}");
 }

@@ -113,6 +113,9 @@ pub struct ClaimSpec {
     /// it", "over 30 minutes").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_above: Option<f64>,
+    /// The after figure must be above this (for "over 50 million a day" claims).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_above: Option<f64>,
     /// The before figure must be within `tolerance` of this (e.g. 30 % duplicates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_near: Option<f64>,
@@ -211,6 +214,10 @@ impl Runner {
             ok &= before > floor;
             criteria.push(format!("before > {} {}", floor, c.unit));
         }
+        if let Some(limit) = c.after_above {
+            ok &= after > limit;
+            criteria.push(format!("after > {} {}", limit, c.unit));
+        }
         if let Some(near) = c.before_near {
             ok &= (before - near).abs() <= c.tolerance * near.abs();
             criteria.push(format!("before {} {} ± {:.0} %", near, c.unit, c.tolerance * 100.0));
@@ -303,7 +310,7 @@ mod tests {
                 );
             }
             assert!(
-                c.change.is_some() || c.after_below.is_some(),
+                c.change.is_some() || c.after_below.is_some() || c.after_above.is_some(),
                 "{}: a claim needs a change or a bound",
                 c.id
             );

@@ -176,6 +176,7 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
                 "nodes",
                 "slices_per_node",
                 "distribution",
+                "key_skew",
                 "wlm_slots",
                 "concurrency_scaling",
             ],

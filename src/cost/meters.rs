@@ -613,8 +613,10 @@ pub fn tiered(quantity: f64, months: f64, tiers: &[(&'static str, f64)]) -> Vec<
 }
 
 /// Usage governance adds to stage `spec`: for a stage encrypted (listed in
-/// `[governance] encrypted`, or `encrypted = true`), KMS requests (the
-/// stage's `kms_requests`, else one per record it took) and one
+/// `[governance] encrypted`, or `encrypted = true`), KMS requests (a key
+/// store refreshes its cached table key every 5 minutes, a SQL instance
+/// decrypts its data key once, other stages ask per record: their
+/// `kms_requests`, else one per record taken) and one
 /// customer-managed key, and GB inspected by PII
 /// scanning (Macie / Sensitive Data Protection) for stages in `pii_scan`,
 /// on the provider the stage runs on (`default` when its flavour exists on
@@ -638,9 +640,21 @@ pub fn governance(
         })
     };
     if crate::governance::is_encrypted(sc, &spec.id) {
-        let (requests, how) = match rep.extra.get("kms_requests") {
-            Some(k) => (*k, "kms_requests"),
-            None => (rep.arrived as f64, "one request per record taken (arrived)"),
+        // Who calls KMS how often depends on where the encryption happens.
+        // DynamoDB caches its table key and asks KMS again about every five
+        // minutes; RDS decrypts the instance's data key when the instance
+        // starts; object stores without bucket keys (SSE-KMS) and
+        // client-side envelope encryption ask once per object or record.
+        let (requests, how) = match spec.kind.as_str() {
+            "kv_store" => (
+                libm::ceil(simulated_s / 300.0),
+                "table key cached by DynamoDB / Bigtable: one request per 5 minutes",
+            ),
+            "sql_store" => (1.0, "instance data key decrypted once at start (RDS / Cloud SQL)"),
+            _ => match rep.extra.get("kms_requests") {
+                Some(k) => (*k, "kms_requests"),
+                None => (rep.arrived as f64, "one request per record taken (arrived)"),
+            },
         };
         let (req_id, key_id) = if gcp {
             ("gcp.kms.cryptographic_operations", "gcp.kms.software_key_version")
@@ -665,8 +679,8 @@ pub fn governance(
             } else {
                 "aws.macie.sensitive_data_discovery_first_50_tb"
             },
-            crate::governance::pii_bytes(rep) / BYTES_PER_GB,
-            "stored_bytes (else bytes_written) / 2^30: everything the stage holds is inspected once".into(),
+            crate::governance::pii_bytes(sc, rep) / BYTES_PER_GB,
+            "pii_sample × stored_bytes (else bytes_written) / 2^30: what the stage holds is inspected once".into(),
         );
     }
     out

@@ -207,7 +207,7 @@ pub fn evaluate(sc: &Scenario, report: &RunReport) -> Usage {
     }
     for id in &g.pii_scan {
         if let Some(st) = report.stages.get(id) {
-            u.pii_gb_inspected += pii_bytes(st) / crate::cost::meters::BYTES_PER_GB;
+            u.pii_gb_inspected += pii_bytes(sc, st) / crate::cost::meters::BYTES_PER_GB;
         }
     }
     u
@@ -215,8 +215,10 @@ pub fn evaluate(sc: &Scenario, report: &RunReport) -> Usage {
 
 /// Bytes PII scanning inspects at a stage: what it stores (`stored_bytes`),
 /// else what it wrote (`bytes_written`), else nothing.
-pub fn pii_bytes(st: &crate::report::StageReport) -> f64 {
-    st.extra
+pub fn pii_bytes(sc: &Scenario, st: &crate::report::StageReport) -> f64 {
+    let sample = sc.governance.as_ref().and_then(|g| g.pii_sample).unwrap_or(1.0);
+    sample
+        * st.extra
         .get("stored_bytes")
         .or_else(|| st.extra.get("bytes_written"))
         .copied()

@@ -170,6 +170,9 @@ pub struct SqlStoreStage {
     writing: u64,
     rows_applied: u64,
     kms_requests: u64,
+    /// Rows of the last partly admitted batch still waiting for storage I/O
+    /// (the wake-up waits for them, capped at the burst, not for one row).
+    short: u64,
 }
 
 impl SqlStoreStage {
@@ -186,6 +189,7 @@ impl SqlStoreStage {
             writing: 0,
             rows_applied: 0,
             kms_requests: 0,
+            short: 1,
         }
     }
 }
@@ -196,11 +200,16 @@ impl StageModel for SqlStoreStage {
         if self.slab.occupied() >= self.connections as u64 {
             return (0, false);
         }
-        (self.rows.available(now).min(batch.count), true)
+        let fit = self.rows.available(now).min(batch.count);
+        self.short = (batch.count - fit).max(1);
+        (fit, true)
     }
 
+    /// When the rows the last refused batch still needs have accrued (at
+    /// most a burst): waking for every single row made a saturated instance
+    /// admit aggregated batches a row at a time.
     fn next_room_at(&mut self, now: Nanos) -> Option<Nanos> {
-        Some(now + self.rows.time_until_one(now))
+        Some(now + self.rows.time_until(now, self.short))
     }
 
     fn extra(&self, _now: Nanos) -> Vec<(&'static str, f64)> {
@@ -260,5 +269,17 @@ mod tests {
         assert_eq!(s.room(0, &Batch::new(500, 0, 0)), (100, true), "burst = 0.1 s of rows");
         s.slab.insert(Batch::new(1, 0, 0)); // one transaction open
         assert_eq!(s.room(0, &Batch::new(5, 0, 0)), (0, false));
+    }
+
+    #[test]
+    fn a_refused_batch_waits_for_its_missing_rows_not_for_one() {
+        let mut s = SqlStoreStage::new(1000.0, 10, 0);
+        // The burst is 100 rows: a batch of 150 gets 100 now and needs 50 more.
+        assert_eq!(s.room(0, &Batch::new(150, 0, 0)), (100, true));
+        s.rows.take(0, 100);
+        assert_eq!(s.next_room_at(0), Some(50_000_000), "50 rows at 1,000 rows/s");
+        // A batch larger than the burst waits for a full burst at most.
+        assert_eq!(s.room(0, &Batch::new(1000, 0, 0)), (0, true));
+        assert_eq!(s.next_room_at(0), Some(100_000_000));
     }
 }

@@ -34,7 +34,9 @@ builtins![
     "fintrust-after",
     "fintrust-migration",
     "ticket-before",
-    "ticket-after"
+    "ticket-after",
+    "edutech-before",
+    "edutech-after"
 ];
 
 /// The scenario the app opens with.

@@ -132,6 +132,10 @@ pub struct GovernanceSpec {
     /// Stages whose stored bytes are scanned for PII (Macie / Sensitive Data Protection).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pii_scan: Vec<String>,
+    /// Share of the stored objects a PII scan inspects (Macie classification
+    /// jobs' `samplingPercentage` / DLP sampling), 0 < x ≤ 1 (default 1: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii_sample: Option<f64>,
 }
 
 /// A principal.
