@@ -395,6 +395,7 @@ impl Simulation {
         self.now >= self.duration_ns || self.budget_exhausted
     }
 
+    #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Source(i) => self.source_event(i as usize),
@@ -454,7 +455,7 @@ impl Simulation {
     }
 
     /// A batch source `i` generated: sent on, or buffered behind blocked ones.
-    #[inline]
+    #[inline(always)]
     fn source_batch(&mut self, i: usize, mut b: Batch) {
         let src = &mut self.sources[i];
         src.metrics.arrived += b.count;
@@ -544,8 +545,15 @@ impl Simulation {
     }
 
     /// Forwards what stage `s` emitted since `start`, then pops it.
-    #[inline]
+    #[inline(always)]
     fn process_outputs(&mut self, s: usize, start: usize) {
+        if self.out.len() > start {
+            self.forward_outputs(s, start);
+        }
+    }
+
+    #[inline(never)]
+    fn forward_outputs(&mut self, s: usize, start: usize) {
         let end = self.out.len();
         for i in start..end {
             let o = self.out[i];
@@ -555,7 +563,7 @@ impl Simulation {
     }
 
     /// Sends a stage's emitted batch downstream (or delivers it).
-    #[inline]
+    #[inline(always)]
     fn forward(&mut self, s: usize, o: Output) {
         let n = o.batch.count;
         self.stages[s].held += n;

@@ -279,11 +279,17 @@ impl SourceState {
     }
 
     /// The next single-record arrival after `t` (exact regime).
-    #[inline]
-    pub fn next_arrival(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
+    #[inline(always)]
+    pub fn next_arrival(&mut self, cfg: &SourceConfig, t: Nanos) -> Option<Nanos> {
         if self.stationary_poisson {
             return Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1));
         }
+        self.next_arrival_varying(cfg, t)
+    }
+
+    /// [`Self::next_arrival`] for arrivals other than stationary Poisson.
+    #[inline(never)]
+    fn next_arrival_varying(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
         match cfg.arrivals {
             Arrivals::Poisson if cfg.is_stationary() => {
                 Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1))
@@ -422,7 +428,7 @@ impl SourceState {
         Some((b, next))
     }
 
-    #[inline]
+    #[inline(always)]
     fn emit_one(&mut self, cfg: &SourceConfig, now: Nanos) -> (Batch, Option<Nanos>) {
         let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
         let key = match &cfg.key_shares {
