@@ -15,7 +15,7 @@ use super::batch::Batch;
 use super::dist::Dist;
 use super::event::{Ev, EventQueue};
 use super::histogram::Histogram;
-use super::metrics::{DropReason, StageMetrics};
+use super::metrics::{mul_wide, DropReason, StageMetrics};
 use super::rng::Stream;
 use super::series::{Merge, Series};
 use super::source::{RetryPolicy, SourceConfig, SourceState};
@@ -607,7 +607,7 @@ impl Simulation {
         e.delivered_duplicates += b.duplicates;
         let from_ingest = now - b.ingest_time.min(now);
         let lat_mean = now.saturating_sub(b.event_time);
-        e.latency_sum_ns += lat_mean as u128 * b.count as u128;
+        e.latency_sum_ns += mul_wide(lat_mean, b.count);
         e.latency_n += b.count;
         if b.event_span == 0 || b.count == 1 {
             if lat_mean == from_ingest {

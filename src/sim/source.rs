@@ -252,6 +252,8 @@ pub struct SourceState {
     pub originals: u64,
     /// Poisson arrivals at a rate that never changes (checked once).
     stationary_poisson: bool,
+    /// Bytes of every record when the size is deterministic (no draw).
+    fixed_bytes: Option<u64>,
 }
 
 impl SourceState {
@@ -264,6 +266,10 @@ impl SourceState {
             generated: 0,
             originals: 0,
             stationary_poisson: matches!(cfg.arrivals, Arrivals::Poisson) && cfg.is_stationary(),
+            fixed_bytes: match cfg.record_bytes {
+                Dist::Deterministic { value } => Some(value as u64),
+                _ => None,
+            },
         }
     }
 
@@ -430,7 +436,10 @@ impl SourceState {
 
     #[inline(always)]
     fn emit_one(&mut self, cfg: &SourceConfig, now: Nanos) -> (Batch, Option<Nanos>) {
-        let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
+        let bytes = match self.fixed_bytes {
+            Some(b) => b,
+            None => cfg.record_bytes.sample(&mut self.rng) as u64,
+        };
         let key = match &cfg.key_shares {
             Some(shares) => {
                 // Inverse CDF over the shares (few keys: a linear scan is fine).
