@@ -15,7 +15,7 @@ use super::batch::Batch;
 use super::dist::Dist;
 use super::event::{Ev, EventQueue};
 use super::histogram::Histogram;
-use super::metrics::{DropReason, StageMetrics};
+use super::metrics::{mul_wide, DropReason, StageMetrics};
 use super::rng::Stream;
 use super::series::{Merge, Series};
 use super::source::{RetryPolicy, SourceConfig, SourceState};
@@ -407,6 +407,7 @@ impl Simulation {
         self.now >= self.duration_ns || self.budget_exhausted
     }
 
+    #[inline(always)]
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Source(i) => self.source_event(i as usize),
@@ -475,7 +476,7 @@ impl Simulation {
     }
 
     /// A batch source `i` generated: sent on, or buffered behind blocked ones.
-    #[inline]
+    #[inline(always)]
     fn source_batch(&mut self, i: usize, mut b: Batch) {
         let src = &mut self.sources[i];
         src.metrics.arrived += b.count;
@@ -594,8 +595,15 @@ impl Simulation {
     }
 
     /// Forwards what stage `s` emitted since `start`, then pops it.
-    #[inline]
+    #[inline(always)]
     fn process_outputs(&mut self, s: usize, start: usize) {
+        if self.out.len() > start {
+            self.forward_outputs(s, start);
+        }
+    }
+
+    #[inline(never)]
+    fn forward_outputs(&mut self, s: usize, start: usize) {
         let end = self.out.len();
         for i in start..end {
             let o = self.out[i];
@@ -605,7 +613,7 @@ impl Simulation {
     }
 
     /// Sends a stage's emitted batch downstream (or delivers it).
-    #[inline]
+    #[inline(always)]
     fn forward(&mut self, s: usize, o: Output) {
         if o.slot == super::stage::DEAD_LETTER_SLOT {
             self.stage_dead_letter(s, o.batch);
@@ -674,7 +682,7 @@ impl Simulation {
         e.delivered_duplicates += b.duplicates;
         let from_ingest = now - b.ingest_time.min(now);
         let lat_mean = now.saturating_sub(b.event_time);
-        e.latency_sum_ns += lat_mean as u128 * b.count as u128;
+        e.latency_sum_ns += mul_wide(lat_mean, b.count);
         e.latency_n += b.count;
         if b.event_span == 0 || b.count == 1 {
             if lat_mean == from_ingest {

@@ -7,6 +7,7 @@
 //! whatever the run length; updating is a shift and an add. Weights are
 //! record counts, so aggregated batches count as many records as they hold.
 
+use super::metrics::mul_wide;
 use super::time::{to_secs, Nanos};
 
 const SUB_BITS: u32 = 7;
@@ -90,7 +91,7 @@ impl Histogram {
         // that lets the compiler drop the bounds check.
         self.counts[bucket_of(value_ns) & (SLOTS - 1)] += weight;
         self.total += weight;
-        self.sum += value_ns as u128 * weight as u128;
+        self.sum += mul_wide(value_ns, weight);
         if value_ns > self.max {
             self.max = value_ns;
         }
@@ -104,7 +105,7 @@ impl Histogram {
         for h in [a, b] {
             h.counts[i] += weight;
             h.total += weight;
-            h.sum += value_ns as u128 * weight as u128;
+            h.sum += mul_wide(value_ns, weight);
             if value_ns > h.max {
                 h.max = value_ns;
             }

@@ -12,6 +12,36 @@
 use super::histogram::Histogram;
 use super::time::Nanos;
 
+/// The exact 128-bit product of two `u64`s. Natively one multiply; wasm32
+/// has no 64×64→128 instruction and lowers `u128 * u128` to a library call,
+/// so there the product is put together from four 32×32→64 multiplies (the
+/// same value, bit for bit).
+#[inline(always)]
+pub fn mul_wide(a: u64, b: u64) -> u128 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        a as u128 * b as u128
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        mul_wide_halves(a, b)
+    }
+}
+
+/// [`mul_wide`] from 32-bit halves (what wasm32 uses).
+#[inline(always)]
+pub fn mul_wide_halves(a: u64, b: u64) -> u128 {
+    const LO: u64 = 0xffff_ffff;
+    let (a_lo, a_hi, b_lo, b_hi) = (a & LO, a >> 32, b & LO, b >> 32);
+    let ll = a_lo * b_lo;
+    let lh = a_lo * b_hi;
+    let hl = a_hi * b_lo;
+    let mid = (ll >> 32) + (lh & LO) + (hl & LO);
+    let lo = (ll & LO) | (mid << 32);
+    let hi = a_hi * b_hi + (lh >> 32) + (hl >> 32) + (mid >> 32);
+    ((hi as u128) << 64) | lo as u128
+}
+
 /// Why records were dropped. The order is the order of reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropReason {
@@ -136,12 +166,12 @@ impl StageMetrics {
     /// Integrates the current levels up to `now`.
     #[inline]
     pub fn advance(&mut self, now: Nanos) {
-        let dt = (now - self.last_change) as u128;
+        let dt = now - self.last_change;
         if dt != 0 {
             let l = self.levels;
-            self.area_in_system += l.in_system as u128 * dt;
-            self.area_in_queue += l.in_queue as u128 * dt;
-            self.area_busy += l.busy as u128 * dt;
+            self.area_in_system += mul_wide(l.in_system, dt);
+            self.area_in_queue += mul_wide(l.in_queue, dt);
+            self.area_busy += mul_wide(l.busy, dt);
             self.last_change = now;
         }
     }
@@ -188,5 +218,26 @@ impl StageMetrics {
         self.wait.clear();
         self.sojourn.clear();
         self.stats_start = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_product_from_halves_equals_the_u128_product() {
+        let mut rng = crate::sim::rng::Stream::new(3, "mul");
+        let edges = [0, 1, 2, 0xffff_ffff, 0x1_0000_0000, u64::MAX - 1, u64::MAX];
+        for &a in &edges {
+            for &b in &edges {
+                assert_eq!(mul_wide_halves(a, b), a as u128 * b as u128, "{a} * {b}");
+            }
+        }
+        for _ in 0..100_000 {
+            let (a, b) = (rng.next_u64(), rng.next_u64() >> rng.below(64));
+            assert_eq!(mul_wide_halves(a, b), a as u128 * b as u128, "{a} * {b}");
+            assert_eq!(mul_wide(a, b), a as u128 * b as u128);
+        }
     }
 }

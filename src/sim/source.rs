@@ -257,6 +257,8 @@ pub struct SourceState {
     pub originals: u64,
     /// Poisson arrivals at a rate that never changes (checked once).
     stationary_poisson: bool,
+    /// Bytes of every record when the size is deterministic (no draw).
+    fixed_bytes: Option<u64>,
 }
 
 impl SourceState {
@@ -269,6 +271,10 @@ impl SourceState {
             generated: 0,
             originals: 0,
             stationary_poisson: matches!(cfg.arrivals, Arrivals::Poisson) && cfg.is_stationary(),
+            fixed_bytes: match cfg.record_bytes {
+                Dist::Deterministic { value } => Some(value as u64),
+                _ => None,
+            },
         }
     }
 
@@ -284,11 +290,17 @@ impl SourceState {
     }
 
     /// The next single-record arrival after `t` (exact regime).
-    #[inline]
-    pub fn next_arrival(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
+    #[inline(always)]
+    pub fn next_arrival(&mut self, cfg: &SourceConfig, t: Nanos) -> Option<Nanos> {
         if self.stationary_poisson {
             return Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1));
         }
+        self.next_arrival_varying(cfg, t)
+    }
+
+    /// [`Self::next_arrival`] for arrivals other than stationary Poisson.
+    #[inline(never)]
+    fn next_arrival_varying(&mut self, cfg: &SourceConfig, mut t: Nanos) -> Option<Nanos> {
         match cfg.arrivals {
             Arrivals::Poisson if cfg.is_stationary() => {
                 Some(t + (self.rng.exp1() / cfg.rate_per_s * NS_PER_S as f64) as Nanos).map(|n| n.max(t + 1))
@@ -427,9 +439,12 @@ impl SourceState {
         Some((b, next))
     }
 
-    #[inline]
+    #[inline(always)]
     fn emit_one(&mut self, cfg: &SourceConfig, now: Nanos) -> (Batch, Option<Nanos>) {
-        let bytes = cfg.record_bytes.sample(&mut self.rng) as u64;
+        let bytes = match self.fixed_bytes {
+            Some(b) => b,
+            None => cfg.record_bytes.sample(&mut self.rng) as u64,
+        };
         let key = match &cfg.key_shares {
             Some(shares) => {
                 // Inverse CDF over the shares (few keys: a linear scan is fine).

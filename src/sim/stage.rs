@@ -244,7 +244,7 @@ macro_rules! dispatch {
 
 impl Model {
     /// Room for records (see [`StageModel::room`]).
-    #[inline]
+    #[inline(always)]
     pub fn room(&mut self, now: Nanos, batch: &Batch) -> (u64, bool) {
         dispatch!(self, m => m.room(now, batch), router => (u64::MAX, false))
     }
@@ -265,17 +265,17 @@ impl Model {
         dispatch!(self, m => m.extra(now), router => Vec::new())
     }
     /// See [`StageModel::accept`]. Sinks emit at once, to be delivered.
-    #[inline]
+    #[inline(always)]
     pub fn accept(&mut self, ctx: &mut Ctx, batch: Batch) {
         dispatch!(self, m => m.accept(ctx, batch), router => ctx.emit(0, batch))
     }
     /// See [`StageModel::on_event`].
-    #[inline]
+    #[inline(always)]
     pub fn on_event(&mut self, ctx: &mut Ctx, payload: u32) {
         dispatch!(self, m => m.on_event(ctx, payload), router => ())
     }
     /// See [`StageModel::release`].
-    #[inline]
+    #[inline(always)]
     pub fn release(&mut self, ctx: &mut Ctx, slot: u32) {
         dispatch!(self, m => m.release(ctx, slot), router => ())
     }
@@ -295,7 +295,7 @@ impl Model {
         dispatch!(self, m => m.busy(), router => 0)
     }
     /// See [`StageModel::levels`].
-    #[inline]
+    #[inline(always)]
     pub fn levels(&self) -> Levels {
         dispatch!(self, m => m.levels(), router => Levels::default())
     }
