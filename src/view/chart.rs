@@ -125,15 +125,18 @@ impl PlotArea {
 
 /// Draws `data` onto `root`. Text uses the backend's default sans-serif font.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData, dark: bool) -> Result<(), String> {
-    draw_with(root, data, None, dark).map(|_| ())
+    draw_with(root, data, None, None, dark).map(|_| ())
 }
 
 /// Draws `data`, and `overlay` (another run: the A/B comparison) dashed in
-/// the same colours on the same axes; returns where the plot is.
+/// the same colours on the same axes; the time axis spans at least
+/// `span_s` (a live run's whole duration, so lines grow into it); returns
+/// where the plot is.
 pub fn draw_with<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &ChartData,
     overlay: Option<&ChartData>,
+    span_s: Option<f64>,
     dark: bool,
 ) -> Result<PlotArea, String> {
     let empty = ChartData {
@@ -156,6 +159,7 @@ pub fn draw_with<DB: DrawingBackend>(
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .fold(0.0f64, f64::max)
         .max(data.cursor_s.unwrap_or(0.0))
+        .max(span_s.unwrap_or(0.0))
         .max(1e-9);
     let max_y = data
         .lines
@@ -313,7 +317,7 @@ mod tests {
         let mut s = String::new();
         let area = {
             let root = SVGBackend::with_string(&mut s, (640, 320)).into_drawing_area();
-            draw_with(&root, &a, Some(&b), false).unwrap()
+            draw_with(&root, &a, Some(&b), None, false).unwrap()
         };
         assert!(s.contains("before: ingest") && s.contains("after: ingest"));
         assert!(area.x0_px > 0 && area.x1_px < 640 && area.x0_px < area.x1_px);

@@ -25,6 +25,8 @@ pub enum Unit {
 #[derive(Clone, PartialEq)]
 pub struct ChartSpec {
     pub id: &'static str,
+    /// The run's duration: the time axis spans it.
+    pub span_s: f64,
     pub data: ChartData,
     pub overlay: Option<ChartData>,
     pub unit: Unit,
@@ -68,6 +70,7 @@ fn per_node(
 
 /// The charts for a run, each with the overlay run's version when there is one.
 pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, cursor_s: f64) -> Vec<ChartSpec> {
+    let span_s = view.duration_s;
     let ids = plotted(view);
     let (pa, pb) = match overlay {
         Some(o) => {
@@ -92,6 +95,7 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
     let mut push = |id: &'static str, unit: Unit, a: ChartData, b: Option<ChartData>| {
         out.push(ChartSpec {
             id,
+            span_s,
             data: ChartData {
                 cursor_s: Some(cursor_s),
                 ..a
@@ -287,7 +291,7 @@ pub fn ChartCanvas(props: &ChartProps) -> Html {
                 }
                 if let Some(backend) = CanvasBackend::with_canvas_object(c) {
                     let root = backend.into_drawing_area();
-                    match chart::draw_with(&root, &spec.data, spec.overlay.as_ref(), *dark) {
+                    match chart::draw_with(&root, &spec.data, spec.overlay.as_ref(), Some(spec.span_s), *dark) {
                         Ok(a) => area.set(Some(a)),
                         Err(e) => web_sys::console::warn_1(&format!("chart: {e}").into()),
                     }

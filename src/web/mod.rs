@@ -297,7 +297,7 @@ pub fn App() -> Html {
                                 d.dispatch(Msg::Choose(other.clone()));
                                 load(&other, &s);
                             })
-                        }}>{ format!("switch to {other}") }</button>
+                        }} title={format!("load the {other} variant")}>{ format!("⇄ {other}") }</button>
                         <label class="check"><input type="checkbox" id="overlay-toggle" checked={m.overlay.is_some()}
                             onchange={{
                                 let other = other.clone();
@@ -305,7 +305,10 @@ pub fn App() -> Html {
                                     let i: HtmlInputElement = e.target_unchecked_into();
                                     bridge::send(&ToWorker::Compare { name: i.checked().then(|| other.clone()) });
                                 })
-                            }} />{ "A/B overlay" }</label>
+                            }} />{ "A/B" }</label>
+                        if let Some(o) = m.overlay.as_ref() {
+                            <span class="overlay-label" id="overlay-label" title={o.title.clone()}>{ format!("dashed: {}", o.label) }</span>
+                        }
                     </div>
                 }
                 <label class="field">
@@ -361,7 +364,7 @@ pub fn App() -> Html {
                 <div class="stat" id="events">{ snap.as_ref().map_or(String::new(), |s| format!("{} events", diagram::short(s.events as f64))) }</div>
                 if let Some(c) = snap.as_ref().and_then(|s| s.cost.clone()) {
                     <div class="stat cost" id="cost" title="cost of the simulated period; per month at this rate">
-                        { format!("{} · {}/month · {}", money(c.total_usd), money(c.per_month_usd), c.provider.to_uppercase()) }
+                        { format!("{} · {}/mo · {}", money(c.total_usd), money(c.per_month_usd), c.provider.to_uppercase()) }
                     </div>
                 }
             </div>

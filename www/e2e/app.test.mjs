@@ -91,6 +91,13 @@ test('the page renders fast: picker, diagram, charts, no console errors', async 
   assert.ok(await page.locator('#diagram path.edge').count() >= 2);
   assert.ok(await page.locator('#chart-throughput').count() === 1);
   await shot(page, 'app-default');
+  // Hovering a chart shows the values at that time.
+  await runToEnd(page);
+  const box = await page.locator('#chart-throughput').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+  await page.locator('.chart-wrap .tooltip').waitFor();
+  assert.match(await page.locator('.chart-wrap .tooltip').textContent(), /t = .*ingest.*\/s/);
+  await shot(page, 'chart-hover');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -247,9 +254,11 @@ test('presentation mode steps through the story, jumping in time and highlightin
   assert.equal(await page.locator('#diagram g.region').count(), 2, 'regions drawn');
   await shot(page, 'story-loaded');
   // A/B overlay against the built-in it compares with.
+  const plain = await canvasHash(page, '#chart-throughput');
   await page.check('#overlay-toggle');
-  await page.waitForFunction(() => document.querySelector('#chart-throughput'));
-  await page.waitForTimeout(500);
+  await page.locator('#overlay-label').waitFor({ timeout: 30000 });
+  await page.waitForTimeout(300);
+  assert.notEqual((await canvasHash(page, '#chart-throughput')).h, plain.h, 'the overlay is drawn');
   await shot(page, 'story-overlay', true);
   await page.click('#present');
   await page.locator('#presentation').waitFor();
