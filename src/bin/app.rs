@@ -1,4 +1,5 @@
-//! The browser app's entry point (built by Trunk for wasm32).
+//! The browser app's entry point (built by Trunk for wasm32). The
+//! simulation itself runs in the `worker` bin.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -68,7 +68,7 @@ pub fn side_of(kind: &str, flavour: &str) -> Option<Provider> {
 }
 
 /// The service name of a kind's flavour, for notes.
-fn service(kind: &str, flavour: &str) -> String {
+pub fn service(kind: &str, flavour: &str) -> String {
     let info = crate::models::kind_info(kind);
     let aws = info.map_or("", |k| k.aws);
     let gcp = info.map_or("", |k| k.gcp);

@@ -219,8 +219,8 @@ pub fn pii_bytes(sc: &Scenario, st: &crate::report::StageReport) -> f64 {
     let sample = sc.governance.as_ref().and_then(|g| g.pii_sample).unwrap_or(1.0);
     sample
         * st.extra
-        .get("stored_bytes")
-        .or_else(|| st.extra.get("bytes_written"))
-        .copied()
-        .unwrap_or(0.0)
+            .get("stored_bytes")
+            .or_else(|| st.extra.get("bytes_written"))
+            .copied()
+            .unwrap_or(0.0)
 }

@@ -312,7 +312,9 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
         },
         units,
         units_per_node: per_node,
-        scan_rate: p.scan_rate.map_or(WAREHOUSE.limit("scan rate per slice or slot"), |r| r.0),
+        scan_rate: p
+            .scan_rate
+            .map_or(WAREHOUSE.limit("scan rate per slice or slot"), |r| r.0),
         initial_bytes: p.initial_size.map_or(0.0, |b| b.0),
         partitions: p.partitions.unwrap_or(1),
         zone_map_selectivity: p.zone_map_selectivity.unwrap_or(0.1),
@@ -320,7 +322,9 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
         key_skew: p.key_skew.unwrap_or(0.0),
         wlm_slots: p.wlm_slots.unwrap_or(5),
         concurrency_scaling: p.concurrency_scaling.unwrap_or(false),
-        spectrum_rate: p.spectrum_rate.map_or(WAREHOUSE.limit("Spectrum scan rate per query"), |r| r.0),
+        spectrum_rate: p
+            .spectrum_rate
+            .map_or(WAREHOUSE.limit("Spectrum scan rate per query"), |r| r.0),
         queries: p.queries,
     };
     Ok(Built {

@@ -385,7 +385,10 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
     if let Some(g) = &sc.governance {
         if let Some(x) = g.pii_sample {
             if !(x > 0.0 && x <= 1.0) {
-                c.top("governance", format!("pii_sample is {x}; it must be more than 0 and at most 1"));
+                c.top(
+                    "governance",
+                    format!("pii_sample is {x}; it must be more than 0 and at most 1"),
+                );
             }
         }
         let names = g

@@ -98,8 +98,54 @@ fn short(v: f64) -> String {
     }
 }
 
+/// Where the plot landed on the backend, so a shell can map a pointer
+/// position back to simulated time (hover values).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotArea {
+    /// Plot area in backend pixels: left, right, top, bottom.
+    pub x0_px: i32,
+    pub x1_px: i32,
+    pub y0_px: i32,
+    pub y1_px: i32,
+    /// Simulated seconds at the left and right edges.
+    pub t0_s: f64,
+    pub t1_s: f64,
+}
+
+impl PlotArea {
+    /// Simulated time at backend pixel `x`, if inside the plot.
+    pub fn time_at(&self, x: f64) -> Option<f64> {
+        let (a, b) = (self.x0_px as f64, self.x1_px as f64);
+        if b <= a || x < a || x > b {
+            return None;
+        }
+        Some(self.t0_s + (x - a) / (b - a) * (self.t1_s - self.t0_s))
+    }
+}
+
 /// Draws `data` onto `root`. Text uses the backend's default sans-serif font.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData, dark: bool) -> Result<(), String> {
+    draw_with(root, data, None, None, dark).map(|_| ())
+}
+
+/// Draws `data`, and `overlay` (another run: the A/B comparison) dashed in
+/// the same colours on the same axes; the time axis spans at least
+/// `span_s` (a live run's whole duration, so lines grow into it); returns
+/// where the plot is.
+pub fn draw_with<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    overlay: Option<&ChartData>,
+    span_s: Option<f64>,
+    dark: bool,
+) -> Result<PlotArea, String> {
+    let empty = ChartData {
+        title: String::new(),
+        y_label: String::new(),
+        lines: Vec::new(),
+        cursor_s: None,
+    };
+    let ov = overlay.unwrap_or(&empty);
     let (bg, fg, grid) = if dark {
         (RGBColor(24, 28, 36), RGBColor(222, 226, 232), RGBColor(58, 64, 76))
     } else {
@@ -109,17 +155,20 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
     let max_t = data
         .lines
         .iter()
+        .chain(ov.lines.iter())
         .flat_map(|l| l.points.iter().map(|p| p.0))
         .fold(0.0f64, f64::max)
         .max(data.cursor_s.unwrap_or(0.0))
+        .max(span_s.unwrap_or(0.0))
         .max(1e-9);
     let max_y = data
         .lines
         .iter()
+        .chain(ov.lines.iter())
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0f64, f64::max);
     // Head-room above the data keeps the legend (top left) off the lines.
-    let legend_rows = data.lines.len().min(6) as f64;
+    let legend_rows = (data.lines.len() + ov.lines.len()).min(8) as f64;
     let max_y = if max_y <= 0.0 {
         1.0
     } else {
@@ -160,6 +209,22 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
             .label(l.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
     }
+    for (i, l) in ov.lines.iter().enumerate() {
+        let (r, g, b) = PALETTE[i % PALETTE.len()];
+        let color = RGBColor(r, g, b).mix(0.75);
+        chart
+            .draw_series(DashedLineSeries::new(
+                l.points.iter().map(|&(t, v)| (t / unit, v)),
+                6,
+                4,
+                color.stroke_width(2),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(l.name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 6, y)], color.stroke_width(2)) as PathElement<(i32, i32)>
+            });
+    }
     if let Some(c) = data.cursor_s {
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -168,7 +233,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
             )))
             .map_err(|e| e.to_string())?;
     }
-    if !data.lines.is_empty() {
+    if !data.lines.is_empty() || !ov.lines.is_empty() {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -178,7 +243,16 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData,
             .draw()
             .map_err(|e| e.to_string())?;
     }
-    root.present().map_err(|e| e.to_string())
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    root.present().map_err(|e| e.to_string())?;
+    Ok(PlotArea {
+        x0_px: xr.start,
+        x1_px: xr.end,
+        y0_px: yr.start,
+        y1_px: yr.end,
+        t0_s: 0.0,
+        t1_s: max_t,
+    })
 }
 
 /// Renders `data` to an SVG document of `w`×`h` pixels.
@@ -222,5 +296,34 @@ mod tests {
             &svg[..200.min(svg.len())]
         );
         assert!(svg.contains("ingest") && svg.contains("records/s"));
+    }
+
+    #[test]
+    fn an_overlay_is_drawn_on_the_same_axes_and_the_plot_maps_pixels_to_time() {
+        let line = |name: &str, k: f64| Line {
+            name: name.into(),
+            points: (0..=10).map(|i| (i as f64 * 6.0, k * i as f64)).collect(),
+        };
+        let a = ChartData {
+            title: "t".into(),
+            y_label: "records/s".into(),
+            lines: vec![line("after: ingest", 1.0)],
+            cursor_s: None,
+        };
+        let b = ChartData {
+            lines: vec![line("before: ingest", 3.0)],
+            ..a.clone()
+        };
+        let mut s = String::new();
+        let area = {
+            let root = SVGBackend::with_string(&mut s, (640, 320)).into_drawing_area();
+            draw_with(&root, &a, Some(&b), None, false).unwrap()
+        };
+        assert!(s.contains("before: ingest") && s.contains("after: ingest"));
+        assert!(area.x0_px > 0 && area.x1_px < 640 && area.x0_px < area.x1_px);
+        let mid = (area.x0_px + area.x1_px) as f64 / 2.0;
+        let t = area.time_at(mid).unwrap();
+        assert!((t - 30.0).abs() < 1.0, "{t}");
+        assert_eq!(area.time_at(0.0), None);
     }
 }

@@ -4,7 +4,7 @@
 //! the order the scenario lists them. No overlap by construction.
 
 use crate::scenario::schema::Scenario;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Node width, height and gaps, in SVG user units.
 pub const NODE_W: f64 = 150.0;
@@ -14,7 +14,7 @@ const ROW_GAP: f64 = 26.0;
 const MARGIN: f64 = 20.0;
 
 /// A box in the diagram.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Node {
     pub id: String,
     pub label: String,
@@ -26,7 +26,7 @@ pub struct Node {
 }
 
 /// A link between boxes.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Edge {
     pub from: String,
     pub to: String,
@@ -36,11 +36,31 @@ pub struct Edge {
     pub path: String,
 }
 
+/// A named group of stages (`region = "…"`: on-premises, a cloud region,
+/// a VPC, a phase), drawn as a box around them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RegionBox {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Space above a region's boxes for its name, and below them.
+pub const REGION_PAD_TOP: f64 = 26.0;
+const REGION_PAD_BOTTOM: f64 = 12.0;
+const REGION_PAD_X: f64 = 12.0;
+
 /// The laid-out diagram.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagram {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    /// Region boxes; each region is a horizontal band of its own, so boxes
+    /// never overlap one another or a stage of another region.
+    #[serde(default)]
+    pub regions: Vec<RegionBox>,
     pub width: f64,
     pub height: f64,
 }
@@ -114,30 +134,85 @@ pub fn layout(sc: &Scenario) -> Diagram {
             col[b] = col[a] + 1;
         }
     }
-    let columns = col.iter().copied().max().map_or(0, |m| m + 1);
-    let mut rows_in = vec![0usize; columns.max(1)];
+    let columns = col.iter().copied().max().map_or(0, |m| m + 1).max(1);
+    // Bands: one per region in order of first appearance (nodes without a
+    // region share one band, without a box).
+    let region_of = |i: usize| -> Option<String> {
+        sc.stages
+            .iter()
+            .find(|s| s.id == ids[i].0)
+            .and_then(|s| s.region.clone())
+            .filter(|r| !r.trim().is_empty())
+    };
+    let mut bands: Vec<Option<String>> = Vec::new();
+    let node_band: Vec<usize> = (0..n)
+        .map(|i| {
+            let r = region_of(i);
+            match bands.iter().position(|b| *b == r) {
+                Some(b) => b,
+                None => {
+                    bands.push(r);
+                    bands.len() - 1
+                }
+            }
+        })
+        .collect();
+    let mut rows_in = vec![vec![0usize; columns]; bands.len().max(1)];
+    let mut row_of = vec![0usize; n];
+    for i in 0..n {
+        row_of[i] = rows_in[node_band[i]][col[i]];
+        rows_in[node_band[i]][col[i]] += 1;
+    }
+    let mut band_y = Vec::with_capacity(bands.len());
+    let mut y = MARGIN;
+    for (b, name) in bands.iter().enumerate() {
+        if b > 0 {
+            y += ROW_GAP;
+        }
+        band_y.push(y);
+        let rows = rows_in[b].iter().copied().max().unwrap_or(0);
+        let pads = if name.is_some() {
+            REGION_PAD_TOP + REGION_PAD_BOTTOM
+        } else {
+            0.0
+        };
+        y += pads + rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
+    }
+    let full_h = y - MARGIN;
     let mut nodes = Vec::with_capacity(n);
     for (i, (id, label, kind)) in ids.iter().enumerate() {
-        let c = col[i];
-        let r = rows_in[c];
-        rows_in[c] += 1;
+        let (b, c) = (node_band[i], col[i]);
+        let band_rows = rows_in[b].iter().copied().max().unwrap_or(1);
+        let h_band = band_rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
+        let h_col = rows_in[b][c] as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
+        let top = band_y[b] + if bands[b].is_some() { REGION_PAD_TOP } else { 0.0 };
         nodes.push(Node {
             id: id.clone(),
             label: label.clone(),
             kind: kind.clone(),
             x: MARGIN + c as f64 * (NODE_W + COL_GAP),
-            y: MARGIN + r as f64 * (NODE_H + ROW_GAP),
+            // Centre each column within its band.
+            y: top + row_of[i] as f64 * (NODE_H + ROW_GAP) + (h_band - h_col) / 2.0,
             column: c,
         });
     }
-    // Centre each column vertically against the tallest one.
-    let max_rows = rows_in.iter().copied().max().unwrap_or(1);
-    let full_h = max_rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
-    for nd in &mut nodes {
-        let rows = rows_in[nd.column];
-        let h = rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP;
-        nd.y += (full_h - h) / 2.0;
-    }
+    let regions = bands
+        .iter()
+        .enumerate()
+        .filter_map(|(b, name)| {
+            let name = name.clone()?;
+            let cols: Vec<usize> = (0..n).filter(|&i| node_band[i] == b).map(|i| col[i]).collect();
+            let (c0, c1) = (*cols.iter().min()?, *cols.iter().max()?);
+            let rows = rows_in[b].iter().copied().max().unwrap_or(0);
+            Some(RegionBox {
+                name,
+                x: MARGIN + c0 as f64 * (NODE_W + COL_GAP) - REGION_PAD_X,
+                y: band_y[b],
+                width: (c1 - c0) as f64 * (NODE_W + COL_GAP) + NODE_W + 2.0 * REGION_PAD_X,
+                height: REGION_PAD_TOP + REGION_PAD_BOTTOM + rows as f64 * (NODE_H + ROW_GAP) - ROW_GAP,
+            })
+        })
+        .collect();
     let has_backward = control.iter().any(|&(a, b)| col[b] <= col[a]);
     let edges = links
         .iter()
@@ -174,6 +249,7 @@ pub fn layout(sc: &Scenario) -> Diagram {
         height: MARGIN * 2.0 + full_h + if has_backward { ROW_GAP } else { 0.0 },
         nodes,
         edges,
+        regions,
     }
 }
 
@@ -197,6 +273,67 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn regions_are_boxes_around_their_stages_that_do_not_overlap() {
+        let text = r#"
+name = "regions"
+duration = "10s"
+[[source]]
+id = "src"
+arrivals = "poisson"
+rate = "10/s"
+to = "a"
+[[stage]]
+id = "a"
+kind = "queue"
+service = "10ms"
+region = "on-premises"
+to = "b"
+[[stage]]
+id = "b"
+kind = "queue"
+service = "10ms"
+region = "cloud"
+to = "c"
+[[stage]]
+id = "c"
+kind = "queue"
+service = "10ms"
+region = "on-premises"
+to = "d"
+[[stage]]
+id = "d"
+kind = "sink"
+region = "cloud"
+"#;
+        let (sc, _) = load(text, Format::Toml).unwrap();
+        let d = layout(&sc);
+        assert_eq!(
+            d.regions.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["on-premises", "cloud"]
+        );
+        for r in &d.regions {
+            for n in &d.nodes {
+                let inside =
+                    n.x >= r.x && n.x + NODE_W <= r.x + r.width && n.y >= r.y && n.y + NODE_H <= r.y + r.height;
+                let region = sc
+                    .stages
+                    .iter()
+                    .find(|s| s.id == n.id)
+                    .and_then(|s| s.region.as_deref());
+                let apart = n.x + NODE_W <= r.x || r.x + r.width <= n.x || n.y + NODE_H <= r.y || r.y + r.height <= n.y;
+                if region == Some(r.name.as_str()) {
+                    assert!(inside, "{} outside its region {}", n.id, r.name);
+                } else {
+                    assert!(apart, "{} overlaps region {}", n.id, r.name);
+                }
+            }
+            assert!(r.y + r.height <= d.height && r.x >= 0.0 && r.x + r.width <= d.width);
+        }
+        let (a, b) = (&d.regions[0], &d.regions[1]);
+        assert!(a.y + a.height <= b.y || b.y + b.height <= a.y, "region boxes overlap");
     }
 
     #[test]
