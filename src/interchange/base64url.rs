@@ -42,6 +42,11 @@ pub fn decode(text: &str) -> Result<Vec<u8>, String> {
             n |= v << (18 - 6 * i);
         }
         let bytes = chunk.len() - 1;
+        // Canonical form only: the unused low bits of a short last group
+        // must be zero, so every changed character changes the bytes.
+        if bytes < 3 && n & ((1 << (24 - 8 * bytes)) - 1) != 0 {
+            return Err("its last character is not canonical base64url".into());
+        }
         for i in 0..bytes {
             out.push((n >> (16 - 8 * i)) as u8);
         }
@@ -69,6 +74,7 @@ mod tests {
         }
         let all: Vec<u8> = (0..=255).collect();
         assert_eq!(decode(&encode(&all)).unwrap(), all);
+        assert!(decode("Zh").is_err(), "non-zero padding bits");
         assert!(encode(&[0xfb, 0xff]).contains(['-', '_']));
     }
 

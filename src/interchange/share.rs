@@ -99,11 +99,125 @@ fn bad<T>(msg: impl Into<String>) -> Result<T, ShareError> {
     Err(ShareError(msg.into()))
 }
 
-/// Encodes a payload as a fragment (without the `#`).
-pub fn encode(s: &Shared) -> String {
-    let json = serde_json::to_vec(s).unwrap_or_default();
+/// What travels: a [`Shared`] whose scenario is either the whole text (`s`)
+/// or a built-in (`b`, its text's hash `h`) with lines `at..at + del`
+/// replaced by `ins`.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    s: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    b: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    h: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    del: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ins: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    p: Option<Provider>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    v: Option<String>,
+    e: String,
+}
+
+fn text_hash(t: &str) -> String {
+    format!("{:016x}", crate::sim::rng::fnv1a64(t.as_bytes()))
+}
+
+/// The one span of lines where `text` differs from `base`: (first line,
+/// lines of `base` replaced, lines of `text` put there).
+fn line_edit(base: &str, text: &str) -> (usize, usize, Vec<String>) {
+    let a: Vec<&str> = base.split('\n').collect();
+    let b: Vec<&str> = text.split('\n').collect();
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let max_suf = a.len().min(b.len()) - pre;
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(max_suf)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let ins = b[pre..b.len() - suf].iter().map(|l| l.to_string()).collect();
+    (pre, a.len() - suf - pre, ins)
+}
+
+fn pack(w: &Wire) -> String {
+    let json = serde_json::to_vec(w).unwrap_or_default();
     let z = miniz_oxide::deflate::compress_to_vec_zlib(&json, 10);
     format!("{PREFIX}{}", base64url::encode(&z))
+}
+
+/// Encodes a payload as a fragment (without the `#`).
+pub fn encode(s: &Shared) -> String {
+    let mut w = Wire {
+        s: Some(s.scenario.clone()),
+        b: None,
+        h: None,
+        at: None,
+        del: None,
+        ins: Vec::new(),
+        seed: s.seed,
+        p: s.provider,
+        v: s.variant.clone(),
+        e: s.engine_version.clone(),
+    };
+    let whole = pack(&w);
+    // The built-in closest to the text: the smallest changed span.
+    let best = crate::scenario::builtin::ALL
+        .iter()
+        .map(|b| (b, line_edit(b.text, &s.scenario)))
+        .min_by_key(|(_, (_, del, ins))| del + ins.len());
+    let Some((b, (at, del, ins))) = best else {
+        return whole;
+    };
+    w.s = None;
+    w.b = Some(b.name.to_string());
+    w.h = Some(text_hash(b.text));
+    w.at = Some(at);
+    w.del = Some(del);
+    w.ins = ins;
+    let edited = pack(&w);
+    if edited.len() < whole.len() {
+        edited
+    } else {
+        whole
+    }
+}
+
+/// The scenario text a wire payload stands for.
+fn scenario_of(w: &Wire) -> Result<String, ShareError> {
+    if let Some(s) = &w.s {
+        return Ok(s.clone());
+    }
+    let Some(name) = &w.b else {
+        return bad("its contents are not a pipelab payload (no scenario)");
+    };
+    let Some(b) = crate::scenario::builtin::find(name) else {
+        return bad(format!(
+            "it edits the built-in `{name}`, which this pipelab does not have"
+        ));
+    };
+    if w.h.as_deref() != Some(text_hash(b.text).as_str()) {
+        return bad(format!(
+            "it edits the built-in `{name}` as it was in another pipelab version ({}); open it there, or ask for a link with the whole scenario",
+            w.e
+        ));
+    }
+    let lines: Vec<&str> = b.text.split('\n').collect();
+    let (at, del) = (w.at.unwrap_or(0), w.del.unwrap_or(0));
+    if at.checked_add(del).is_none_or(|end| end > lines.len()) {
+        return bad("damaged (its edit lies outside the built-in)");
+    }
+    let mut out: Vec<&str> = lines[..at].to_vec();
+    out.extend(w.ins.iter().map(String::as_str));
+    out.extend(&lines[at + del..]);
+    Ok(out.join("\n"))
 }
 
 /// The fragment part of a link: everything after the first `#`, or the
@@ -140,8 +254,15 @@ pub fn decode(link: &str) -> Result<Opened, ShareError> {
             _ => "damaged or truncated (cannot be inflated)".into(),
         })
     })?;
-    let shared: Shared = serde_json::from_slice(&json)
+    let wire: Wire = serde_json::from_slice(&json)
         .map_err(|e| ShareError(format!("its contents are not a pipelab payload ({e})")))?;
+    let shared = Shared {
+        scenario: scenario_of(&wire)?,
+        seed: wire.seed,
+        provider: wire.p,
+        variant: wire.v,
+        engine_version: wire.e,
+    };
     if shared.scenario.len() > scenario::MAX_SCENARIO_BYTES {
         return bad("its scenario is over the size limit");
     }
@@ -189,13 +310,18 @@ mod tests {
     #[test]
     fn tampered_truncated_and_foreign_links_are_clear_errors() {
         let f = encode(&sample());
-        // Every single-character change and every truncation fails cleanly.
+        // Every single-character change and every truncation fails cleanly,
+        // or (when deflate happens to decode the changed bits to the same
+        // bytes) opens exactly the original: never a different scenario.
         let body_start = PREFIX.len();
         for i in (body_start..f.len()).step_by(7) {
             let mut b = f.clone().into_bytes();
             b[i] = if b[i] == b'A' { b'B' } else { b'A' };
             let t = String::from_utf8(b).unwrap();
-            assert!(decode(&t).is_err(), "change at {i} went unnoticed");
+            match decode(&t) {
+                Err(_) => {}
+                Ok(o) => assert_eq!(o.shared, sample(), "change at {i} opened another payload"),
+            }
         }
         for cut in [f.len() - 1, f.len() - 5, f.len() / 2, body_start + 1] {
             assert!(decode(&f[..cut]).is_err(), "truncated at {cut}");
@@ -225,6 +351,30 @@ mod tests {
         s.engine_version = "pipelab-engine/0.0.1".into();
         let o = decode(&encode(&s)).unwrap();
         assert!(o.notice.unwrap().contains("0.0.1"));
+    }
+
+    #[test]
+    fn an_edited_built_in_travels_as_its_edit_and_comes_back_whole() {
+        let b = builtin::find("fintrust-after").unwrap();
+        let edited = b.text.replacen("nodes = 16", "nodes = 24", 1);
+        assert_ne!(edited, b.text);
+        let s = Shared::new(edited.clone());
+        let f = encode(&s);
+        assert!(f.len() < 300, "{} characters", f.len());
+        assert_eq!(decode(&f).unwrap().shared.scenario, edited);
+        // A text that is no built-in still travels whole.
+        let own = Shared::new("name = \"x\"\nduration = \"1s\"\n");
+        assert_eq!(decode(&encode(&own)).unwrap().shared, own);
+        // An edit against a built-in text this pipelab does not have is refused, and says why.
+        let mut w: Wire = serde_json::from_slice(
+            &miniz_oxide::inflate::decompress_to_vec_zlib(&base64url::decode(&f[PREFIX.len()..]).unwrap()).unwrap(),
+        )
+        .unwrap();
+        w.h = Some("0000000000000000".into());
+        assert!(decode(&pack(&w)).unwrap_err().0.contains("another pipelab version"));
+        w.h = Some(text_hash(b.text));
+        w.at = Some(usize::MAX);
+        assert!(decode(&pack(&w)).unwrap_err().0.contains("outside"));
     }
 
     #[test]
