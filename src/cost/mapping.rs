@@ -75,6 +75,12 @@ pub fn service(kind: &str, flavour: &str) -> String {
     match flavour {
         "kafka" => "Apache Kafka".into(),
         "vpn" => "Site-to-site VPN".into(),
+        "mapreduce" => "Hadoop MapReduce".into(),
+        "onprem" => match kind {
+            "etl" => "On-premises ETL servers".into(),
+            "warehouse" => "On-premises MPP warehouse".into(),
+            _ => "On-premises".into(),
+        },
         f if PAIRS.iter().any(|(k, a, _)| *k == kind && *a == f) => aws.into(),
         f if PAIRS.iter().any(|(k, _, g)| *k == kind && *g == f) => gcp.into(),
         _ => aws.into(),
