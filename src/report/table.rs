@@ -4,6 +4,12 @@ use super::RunReport;
 use std::fmt::Write;
 
 fn si(v: f64) -> String {
+    si_digits(v, 3)
+}
+
+/// `v` with an SI suffix (k, M, G) from 10,000 up; below that whole numbers
+/// as they are and fractions with `digits` decimals.
+pub fn si_digits(v: f64, digits: usize) -> String {
     let a = v.abs();
     if a >= 1e9 {
         format!("{:.2}G", v / 1e9)
@@ -14,7 +20,7 @@ fn si(v: f64) -> String {
     } else if a == a.trunc() {
         format!("{v:.0}")
     } else {
-        format!("{v:.3}")
+        format!("{v:.digits$}")
     }
 }
 

@@ -642,19 +642,21 @@ impl Simulation {
 
     /// Stage `s` gives `b` up: it goes to its `dead_letter` stage (which
     /// takes everything, like a sink), else it is dropped as `dead_letter`.
-    fn stage_dead_letter(&mut self, s: usize, mut b: Batch) {
+    fn stage_dead_letter(&mut self, s: usize, b: Batch) {
         let n = b.count;
         let Some(dl) = self.stages[s].cfg.dead_letter else {
             self.stages[s].metrics.drop_records(DropReason::DeadLetter, n);
             return;
         };
-        let m = &mut self.stages[s].metrics;
-        m.dead_lettered += n;
-        m.completed += n;
-        m.measured_completed += n;
+        self.stages[s].metrics.count_dead_lettered(n);
+        self.hand_to_dead_letter(dl, b);
+    }
+
+    /// Dead-letter stage `dl` takes all of `b`: it is a sink.
+    fn hand_to_dead_letter(&mut self, dl: usize, mut b: Batch) {
         let st = &mut self.stages[dl];
-        st.metrics.arrived += n;
-        st.metrics.measured_arrived += n;
+        st.metrics.arrived += b.count;
+        st.metrics.measured_arrived += b.count;
         b.stage_arrival = self.now;
         let (_, start) = self.call_stage(dl, |m, ctx| m.accept(ctx, b));
         self.relevel(dl);
@@ -1001,18 +1003,8 @@ impl Simulation {
             }
             _ => match dead_letter {
                 Some(dl) => {
-                    let m = self.origin_metrics(origin);
-                    m.dead_lettered += n;
-                    m.completed += n;
-                    m.measured_completed += n;
-                    // The dead-letter stage takes everything: it is a sink.
-                    let st = &mut self.stages[dl];
-                    st.metrics.arrived += n;
-                    st.metrics.measured_arrived += n;
-                    b.stage_arrival = self.now;
-                    let (_, start) = self.call_stage(dl, |m, ctx| m.accept(ctx, b));
-                    self.relevel(dl);
-                    self.process_outputs(dl, start);
+                    self.origin_metrics(origin).count_dead_lettered(n);
+                    self.hand_to_dead_letter(dl, b);
                 }
                 None => {
                     let reason = if retry.is_some() {

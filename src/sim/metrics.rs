@@ -163,6 +163,14 @@ pub struct StageMetrics {
 }
 
 impl StageMetrics {
+    /// `n` records left this stage for its dead-letter stage: they count as
+    /// completed here.
+    pub fn count_dead_lettered(&mut self, n: u64) {
+        self.dead_lettered += n;
+        self.completed += n;
+        self.measured_completed += n;
+    }
+
     /// Integrates the current levels up to `now`.
     #[inline]
     pub fn advance(&mut self, now: Nanos) {

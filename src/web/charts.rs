@@ -2,7 +2,7 @@
 //! drawn with plotters on canvases; hovering shows the values at that time.
 
 use super::state::Shared;
-use crate::report::table::secs;
+use crate::report::table::{secs, si_digits};
 use crate::view::chart::{self, ChartData, Line, PlotArea};
 use crate::view::live::{Overlay, Point, ScenarioView};
 use plotters::prelude::IntoDrawingArea;
@@ -212,18 +212,7 @@ fn fmt(unit: Unit, v: f64) -> String {
 }
 
 fn si(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.2}G", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2}M", v / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", v / 1e3)
-    } else if v == v.trunc() {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
+    si_digits(v, 1)
 }
 
 #[derive(Properties, PartialEq)]
