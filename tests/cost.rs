@@ -496,3 +496,53 @@ fn a_sampled_pii_scan_inspects_and_bills_that_share_of_the_bytes() {
     };
     assert!(e.contains("pii_sample"), "{e}");
 }
+
+/// A BigQuery table queried 60 times an hour, each query scanning 1 GiB.
+fn bigquery(extra: &str) -> String {
+    format!(
+        "name = \"bq\"\nduration = \"1h\"\n[[source]]\nid = \"in\"\narrivals = \"constant\"\nrate = \"1/s\"\nto = \"w\"\n\
+         [[stage]]\nid = \"w\"\nkind = \"warehouse\"\nflavour = \"bigquery\"\ninitial_size = \"1 GiB\"\n{extra}\
+         queries = [{{ class = \"dashboard\", rate = \"60/h\" }}]\n"
+    )
+}
+
+#[test]
+fn bigquery_without_a_reservation_bills_bytes_scanned_and_with_one_bills_slot_hours() {
+    let on_demand = cost(&bigquery(""), Some(Provider::Gcp));
+    let scanned = line(
+        &on_demand,
+        "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free",
+    );
+    assert!(scanned.quantity > 0.0, "{scanned:?}");
+    assert!(on_demand
+        .lines
+        .iter()
+        .all(|l| l.id != "gcp.bigquery.standard_edition_pay_as_you_go"));
+
+    // By hand: 100 slots × 1 h × $0.04 = $4, however much is scanned.
+    let reserved = cost(&bigquery("slots = 100\n"), Some(Provider::Gcp));
+    let slot_hours = line(&reserved, "gcp.bigquery.standard_edition_pay_as_you_go");
+    assert!((slot_hours.quantity - 100.0).abs() < 1e-9, "{slot_hours:?}");
+    assert!((slot_hours.usd - 4.0).abs() < 1e-9, "{slot_hours:?}");
+    assert!(reserved
+        .lines
+        .iter()
+        .all(|l| l.id != "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free"));
+
+    // An explicit on-demand billing keeps per-TiB pricing with a slot cap.
+    let capped = cost(&bigquery("slots = 100\nbilling = \"on_demand\"\n"), Some(Provider::Gcp));
+    line(&capped, "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free");
+}
+
+#[test]
+fn bigquery_billing_on_redshift_or_on_demand_beyond_2000_slots_is_a_located_error() {
+    let redshift = bigquery("billing = \"capacity\"\n").replace("flavour = \"bigquery\"", "flavour = \"redshift\"");
+    let err = scenario::load(&redshift, Format::Toml)
+        .expect_err("rejected")
+        .to_string();
+    assert!(err.contains("billing") && err.contains("BigQuery only"), "{err}");
+    let err = scenario::load(&bigquery("slots = 5000\nbilling = \"on_demand\"\n"), Format::Toml)
+        .expect_err("rejected")
+        .to_string();
+    assert!(err.contains("slots") && err.contains("2000"), "{err}");
+}

@@ -10,6 +10,7 @@
 pub mod knob;
 pub mod metric;
 
+use crate::report::text::num;
 use crate::run::{self, Overrides};
 use crate::scenario::schema::Provider;
 use crate::scenario::{builtin, Format};
@@ -270,25 +271,14 @@ pub fn render(results: &[ClaimResult]) -> String {
             if r.within_tolerance { "ok  " } else { "MISS" },
             r.claim,
             r.seed_figure,
-            fmt_num(r.before),
-            fmt_num(r.after),
+            num(r.before),
+            num(r.after),
             r.unit,
             r.change * 100.0,
             r.criterion
         ));
     }
     out
-}
-
-fn fmt_num(x: f64) -> String {
-    let a = x.abs();
-    if a != 0.0 && !(0.01..1e6).contains(&a) {
-        format!("{x:.3e}")
-    } else if a >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.3}")
-    }
 }
 
 #[cfg(test)]

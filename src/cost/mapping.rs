@@ -172,6 +172,18 @@ pub fn map_scenario(sc: &Scenario, to: Provider) -> (Scenario, Vec<MappingNote>)
                 }
             }
         }
+        if kind == "warehouse" && to == Provider::Gcp {
+            changed.push(if st.params.contains_key("slots") {
+                "a reservation of `slots`, billed per slot-hour (Standard edition)".to_string()
+            } else {
+                "on-demand BigQuery: up to 2000 slots, billed per TiB scanned; give `slots` for a reservation \
+                 billed per slot-hour"
+                    .to_string()
+            });
+        }
+        if kind == "warehouse" && to == Provider::Aws && st.params.remove("billing").is_some() {
+            changed.push("dropped `billing` (Redshift bills node-hours)".into());
+        }
         // Keys that only one flavour understands: drop them (say so) so the
         // mapped scenario still validates.
         let only_other: &[&str] = match (kind.as_str(), to) {

@@ -442,14 +442,32 @@ pub fn meter(spec: &StageSpec, rep: &StageReport, simulated_s: f64) -> (Vec<Usag
                 true,
             );
         }
-        ("warehouse", "bigquery") => add(
-            "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free",
-            x("bytes_billed") / (1u64 << 40) as f64,
-            "bytes_billed / 2^40 (on demand: each query's bytes rounded up to the MiB, at least 10 MiB per \
-             table referenced)"
-                .into(),
-            false,
-        ),
+        ("warehouse", "bigquery") => {
+            let slots = spec.params.get("slots").and_then(|v| v.as_f64());
+            let capacity = match param_str(spec, "billing") {
+                Some(b) => b == "capacity",
+                None => slots.is_some(),
+            };
+            if capacity {
+                // A reservation bills its slots every hour, busy or idle.
+                let slots = slots.unwrap_or(2000.0);
+                add(
+                    "gcp.bigquery.standard_edition_pay_as_you_go",
+                    slots * hours,
+                    format!("{slots} reserved slots × simulated hours (capacity billing)"),
+                    false,
+                );
+            } else {
+                add(
+                    "gcp.bigquery.on_demand_query_compute_first_1_tib_month_free",
+                    x("bytes_billed") / (1u64 << 40) as f64,
+                    "bytes_billed / 2^40 (on demand: each query's bytes rounded up to the MiB, at least 10 MiB \
+                     per table referenced)"
+                        .into(),
+                    false,
+                );
+            }
+        }
         ("dedup", "opensearch") => {
             let nodes = x("nodes").max(1.0);
             add(

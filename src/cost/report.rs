@@ -5,7 +5,7 @@
 use super::catalogue;
 use super::mapping::MappingNote;
 use super::meters::{self, Gap};
-use crate::report::RunReport;
+use crate::report::{text, RunReport};
 use crate::scenario::schema::{CostSpec, Provider, Scenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -329,18 +329,14 @@ pub fn fmt_qty(v: f64) -> String {
     }
 }
 
-/// USD with cents (more digits below a cent).
+/// USD with cents and thousands separators (more digits below a cent).
 pub fn fmt_usd(v: f64) -> String {
-    let v = v + 0.0;
-    if v.abs() >= 0.01 || v == 0.0 {
-        format!("${v:.2}")
-    } else {
-        format!("${}", fmt_qty(v))
-    }
+    text::usd(v)
 }
 
 /// The report as a text table.
 pub fn render(r: &CostReport) -> String {
+    use text::Align::{Left, Right};
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -348,30 +344,39 @@ pub fn render(r: &CostReport) -> String {
         r.provider,
         crate::scenario::units::format_duration_ns((r.simulated_s * 1e9) as u64)
     );
-    let _ = writeln!(
-        s,
-        "  {:<12} {:<30} {:<44} {:>14} {:<22} {:>12} {:>12} {:>14}",
-        "stage", "service", "item", "quantity", "unit", "unit USD", "USD", "USD/month"
-    );
+    let mut t = text::Columns::new(
+        &[
+            "stage",
+            "service",
+            "item",
+            "quantity",
+            "unit",
+            "unit USD",
+            "USD",
+            "USD/month",
+            "",
+        ],
+        &[Left, Left, Left, Right, Left, Right, Right, Right, Left],
+    )
+    .indent(2);
     for l in &r.lines {
-        let mark = if l.confirmed { "" } else { " ?" };
         let mut item = l.item.clone();
         if l.discount_fraction > 0.0 {
             item = format!("{item} (-{}%)", fmt_qty(l.discount_fraction * 100.0));
         }
-        let _ = writeln!(
-            s,
-            "  {:<12} {:<30} {:<44} {:>14} {:<22} {:>12} {:>12} {:>14}{mark}",
-            l.stage,
-            l.service,
+        t.row(vec![
+            l.stage.clone(),
+            l.service.clone(),
             item,
             fmt_qty(l.quantity),
-            l.unit,
+            l.unit.clone(),
             fmt_qty(l.unit_usd),
             fmt_usd(l.usd),
-            fmt_usd(l.per_month_usd)
-        );
+            fmt_usd(l.per_month_usd),
+            if l.confirmed { "" } else { "?" }.into(),
+        ]);
     }
+    s.push_str(&t.render());
     let _ = writeln!(
         s,
         "  total {} for the run; {} per month; {} per year",
@@ -379,6 +384,12 @@ pub fn render(r: &CostReport) -> String {
         fmt_usd(r.per_month_usd),
         fmt_usd(r.per_year_usd)
     );
+    if r.lines.iter().any(|l| !l.confirmed) {
+        let _ = writeln!(
+            s,
+            "  ? = price or usage rests on an unconfirmed assumption (`confirmed: false` in data/prices.json)"
+        );
+    }
     match r.per_million_records_usd {
         Some(v) => {
             let _ = writeln!(s, "  {} per million records delivered", fmt_usd(v));
@@ -401,39 +412,39 @@ pub fn render(r: &CostReport) -> String {
 
 /// Two reports side by side, with the difference per mapped pair.
 pub fn render_both(aws: &CostReport, gcp: &CostReport) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<12} {:<30} {:>14} {:<30} {:>14} {:>14}",
-        "stage", "AWS service", "AWS USD/mo", "GCP service", "GCP USD/mo", "GCP - AWS"
+    use text::Align::{Left, Right};
+    let mut t = text::Columns::new(
+        &[
+            "stage",
+            "AWS service",
+            "AWS USD/mo",
+            "GCP service",
+            "GCP USD/mo",
+            "GCP - AWS",
+            "",
+        ],
+        &[Left, Left, Right, Left, Right, Right, Left],
     );
     for p in compare(aws, gcp) {
-        let _ = writeln!(
-            s,
-            "{:<12} {:<30} {:>14} {:<30} {:>14} {:>14}{}",
-            p.stage,
-            p.aws_service,
+        t.row(vec![
+            p.stage.clone(),
+            p.aws_service.clone(),
             fmt_usd(p.aws_per_month_usd),
-            p.gcp_service,
+            p.gcp_service.clone(),
             fmt_usd(p.gcp_per_month_usd),
             fmt_usd(p.difference_per_month_usd),
-            if p.complete {
-                ""
-            } else {
-                "  (incomplete: see not priced)"
-            }
-        );
+            if p.complete { "" } else { "(incomplete: see not priced)" }.into(),
+        ]);
     }
-    let _ = writeln!(
-        s,
-        "{:<12} {:<30} {:>14} {:<30} {:>14} {:>14}",
-        "total",
-        "",
+    t.row(vec![
+        "total".into(),
+        String::new(),
         fmt_usd(aws.per_month_usd),
-        "",
+        String::new(),
         fmt_usd(gcp.per_month_usd),
-        fmt_usd(gcp.per_month_usd - aws.per_month_usd)
-    );
+        fmt_usd(gcp.per_month_usd - aws.per_month_usd),
+    ]);
+    let mut s = t.render();
     let _ = writeln!(
         s,
         "total per run: AWS {}, GCP {}; per year: AWS {}, GCP {}",

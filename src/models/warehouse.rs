@@ -36,7 +36,9 @@ pub const WAREHOUSE: KindInfo = KindInfo {
            \"500 GB\") the table holds data from time zero and the query mix starts then; without it, queries \
            start with the first load. `bytes_billed` rounds each query up to the MiB with BigQuery's on-demand \
            minimum of 10 MiB per table referenced (`tables` per query class, default 1) and Spectrum's 10 MB \
-           per query. `node_type` (Redshift: `dc2.large`, `ra3.4xlarge`, \
+           per query. BigQuery `billing`: `on_demand` (per TiB scanned, up to 2000 burst slots) or `capacity` (a \
+           reservation of `slots`, per slot-hour, Standard edition); the default is `capacity` when `slots` is \
+           given (only a reservation caps the slots) and `on_demand` otherwise. `node_type` (Redshift: `dc2.large`, `ra3.4xlarge`, \
            `ra3.16xlarge`, ...) sets the price only; `flavour = \"onprem\"` is an on-premises MPP warehouse \
            (nodes × slices), priced from assumed `onprem.*` rows. It does not model joins, caching, \
            vacuum, compression or result-set transfer.",
@@ -46,6 +48,7 @@ pub const WAREHOUSE: KindInfo = KindInfo {
         "nodes",
         "slices_per_node",
         "slots",
+        "billing",
         "scan_rate",
         "initial_size",
         "partitions",
@@ -123,6 +126,16 @@ pub const WAREHOUSE: KindInfo = KindInfo {
 /// 10 MiB: the per-query (BigQuery: per table referenced) minimum of bytes
 /// billed; BigQuery's "10 MB" is 10,485,760 bytes.
 const MIB_10: f64 = 10_485_760.0;
+
+/// How BigQuery bills queries.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Billing {
+    /// Per TiB scanned (bytes billed), with up to 2000 burst slots.
+    OnDemand,
+    /// A reservation of `slots`, per slot-hour whether busy or idle.
+    Capacity,
+}
 
 /// Which service.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -216,6 +229,9 @@ pub struct Params {
     pub slices_per_node: Option<u32>,
     /// BigQuery slots (default 2000).
     pub slots: Option<u32>,
+    /// BigQuery billing model (default: `capacity` when `slots` is given,
+    /// else `on_demand`).
+    pub billing: Option<Billing>,
     /// Bytes/s each slice or slot scans (default 100 MB/s).
     pub scan_rate: Option<ByteRate>,
     /// Table size before any load.
@@ -289,6 +305,15 @@ pub fn build(kind: &KindInfo, params: &super::Params, _env: &mut BuildEnv) -> Re
     }
     if p.node_type.is_some() && flavour != Flavour::Redshift {
         errors.push(ParamError::at("node_type", "applies to Redshift only"));
+    }
+    if p.billing.is_some() && flavour != Flavour::Bigquery {
+        errors.push(ParamError::at("billing", "applies to BigQuery only"));
+    }
+    if p.billing == Some(Billing::OnDemand) && p.slots.is_some_and(|s| s > 2000) {
+        errors.push(ParamError::at(
+            "slots",
+            "on-demand BigQuery bursts to at most 2000 slots; use billing = \"capacity\" for a larger reservation",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);

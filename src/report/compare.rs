@@ -1,5 +1,6 @@
 //! Two runs side by side: the same figures from each, with the difference.
 
+use super::text::{num, Columns};
 use super::RunReport;
 use serde::{Deserialize, Serialize};
 
@@ -103,23 +104,24 @@ pub fn unmatched(a: &RunReport, b: &RunReport) -> (Vec<String>, Vec<String>) {
 
 /// Plain-text side-by-side table.
 pub fn render(a: &RunReport, b: &RunReport) -> String {
+    use super::text::Align::{Left, Right};
     let mut s = format!("A: {}\nB: {}\n\n", a.scenario, b.scenario);
-    s.push_str(&format!(
-        "{:<22} {:<24} {:>14} {:>14} {:>14} {:>9}\n",
-        "scope", "metric", "A", "B", "B - A", "change"
-    ));
+    let mut t = Columns::new(
+        &["scope", "metric", "A", "B", "B - A", "change"],
+        &[Left, Left, Right, Right, Right, Right],
+    );
     for r in rows(a, b) {
         let change = r.change.map_or("-".to_string(), |c| format!("{:+.1}%", c * 100.0));
-        s.push_str(&format!(
-            "{:<22} {:<24} {:>14} {:>14} {:>14} {:>9}\n",
-            clip(&r.scope, 22),
-            r.metric,
+        t.row(vec![
+            r.scope.clone(),
+            r.metric.clone(),
             num(r.a),
             num(r.b),
             num(r.delta),
-            change
-        ));
+            change,
+        ]);
     }
+    s.push_str(&t.render());
     let (oa, ob) = unmatched(a, b);
     if !oa.is_empty() {
         s.push_str(&format!("\nonly in A: {}\n", oa.join(", ")));
@@ -128,29 +130,6 @@ pub fn render(a: &RunReport, b: &RunReport) -> String {
         s.push_str(&format!("only in B: {}\n", ob.join(", ")));
     }
     s
-}
-
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-fn num(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e9).contains(&a) {
-        format!("{x:.3e}")
-    } else if a >= 1000.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.4}")
-    }
 }
 
 #[cfg(test)]

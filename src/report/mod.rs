@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod digest;
 pub mod table;
+pub mod text;
 
 use crate::sim::conservation;
 use crate::sim::histogram::Summary;
