@@ -25,6 +25,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]

@@ -538,3 +538,52 @@ fn a_mermaid_file_runs_directly_and_imports_to_json() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(digest_of(&["run", &json, "--json"]), v["digest"].as_str().unwrap());
 }
+
+#[test]
+fn set_changes_one_field_before_the_run_and_a_bad_set_exits_2() {
+    let f = temp_file("mm2-set.toml", MM2);
+    let digest = |args: &[&str]| -> String {
+        let (code, out, err) = pipelab(args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["digest"].as_str().unwrap().to_string()
+    };
+    let plain = digest(&["run", &f, "--json"]);
+    let three = digest(&["run", &f, "--json", "--set", "srv.servers=3"]);
+    assert_ne!(plain, three, "a third server changes the run");
+    let (code, _, err) = pipelab(&["run", &f, "--set", "srv.servers"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("srv.servers") && err.contains("<value>"), "{err}");
+    let (code, _, err) = pipelab(&["run", &f, "--set", "srv.servers=0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("servers"), "{err}");
+}
+
+#[test]
+fn sweep_tabulates_a_grid_and_more_servers_wait_less() {
+    let f = temp_file("mm2-sweep.toml", MM2);
+    let (code, out, err) = pipelab(&[
+        "sweep",
+        &f,
+        "--vary",
+        "srv.servers=2,3",
+        "--metric",
+        "end_to_end.latency_s.mean",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    let mean = |i: usize| points[i]["figures"][0].as_f64().unwrap();
+    assert!(mean(1) < mean(0), "3 servers {} s vs 2 servers {} s", mean(1), mean(0));
+    let (code, table, _) = pipelab(&["sweep", &f, "--vary", "srv.servers=2,3"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("srv.servers") && table.contains("cost.per_month_usd"),
+        "{table}"
+    );
+    let (code, _, err) = pipelab(&["sweep", &f, "--vary", "nowhere"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nowhere"), "{err}");
+}

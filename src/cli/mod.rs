@@ -28,6 +28,7 @@ mod bench;
 mod claims;
 mod interchange;
 mod png;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pipelab::cost;
@@ -73,6 +74,9 @@ enum Cmd {
         /// Re-map the scenario to this provider's services (and price it so).
         #[arg(long, value_enum)]
         provider: Option<ProviderArg>,
+        /// Set a field before running: `<stage>.<field>=<value>` (repeatable), e.g. `kinesis.shards=8`.
+        #[arg(long = "set", value_name = "KNOB=VALUE")]
+        sets: Vec<String>,
     },
     /// Turn a Mermaid flowchart into a scenario file (prints the boxes it could not map).
     ImportMermaid {
@@ -127,6 +131,9 @@ enum Cmd {
         /// Print exactly one JSON object on stdout.
         #[arg(long)]
         json: bool,
+        /// Set a field before running: `<stage>.<field>=<value>` (repeatable).
+        #[arg(long = "set", value_name = "KNOB=VALUE")]
+        sets: Vec<String>,
     },
     /// Review a scenario's architecture as a PCI DSS or GDPR reviewer would.
     Compliance {
@@ -160,6 +167,30 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
         /// Re-map both to this provider.
+        #[arg(long, value_enum)]
+        provider: Option<ProviderArg>,
+        /// Print exactly one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What-if capacity planning: run a scenario over a grid of knob values and tabulate figures.
+    Sweep {
+        /// A scenario file (.toml or .json) or the name of a built-in.
+        scenario: String,
+        /// A knob and its values: `<stage>.<field>=v1,v2,...` (repeatable: the runs span the grid, at most 64).
+        #[arg(long, value_name = "KNOB=V1,V2,...", required = true)]
+        vary: Vec<String>,
+        /// A field set on every run: `<stage>.<field>=<value>` (repeatable).
+        #[arg(long = "set", value_name = "KNOB=VALUE")]
+        sets: Vec<String>,
+        /// A figure of each run: a path into `pipelab run --json`, with `+ - * /` (repeatable;
+        /// default: latency p50/p95, delivered, dropped, cost per month).
+        #[arg(long, value_name = "PATH")]
+        metric: Vec<String>,
+        /// Seed for every run (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Re-map to this provider (and price it so).
         #[arg(long, value_enum)]
         provider: Option<ProviderArg>,
         /// Print exactly one JSON object on stdout.
@@ -229,8 +260,8 @@ fn cost_of(arg: &str, text: &str, format: Format, provider: Option<Provider>) ->
     }
 }
 
-fn cost_cmd(arg: &str, provider: Option<CostProviderArg>, json: bool) -> i32 {
-    let (text, format) = match read_scenario(arg) {
+fn cost_cmd(arg: &str, provider: Option<CostProviderArg>, json: bool, sets: &[String]) -> i32 {
+    let (text, format) = match sweep::read_with_sets(arg, sets) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -497,8 +528,9 @@ pub fn main() -> i32 {
             json,
             exports,
             provider,
+            sets,
         } => {
-            let (text, format) = match read_scenario(&arg) {
+            let (text, format) = match sweep::read_with_sets(&arg, &sets) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -542,7 +574,24 @@ pub fn main() -> i32 {
             scenario: arg,
             provider,
             json,
-        } => cost_cmd(&arg, provider, json),
+            sets,
+        } => cost_cmd(&arg, provider, json, &sets),
+        Cmd::Sweep {
+            scenario,
+            vary,
+            sets,
+            metric,
+            seed,
+            provider,
+            json,
+        } => {
+            let o = Overrides {
+                seed,
+                provider: provider.map(Provider::from),
+                ..Overrides::default()
+            };
+            sweep::sweep_cmd(&scenario, &vary, &sets, &metric, &o, json)
+        }
         Cmd::Bench { mm4_seconds, json } => bench::run(mm4_seconds, json),
     }
 }
