@@ -28,7 +28,10 @@
 //! (Spark hands its output straight to the next stage, which models that
 //! write in both flavours.) So the gap grows with `replication`, `jobs` and
 //! bytes per record, shrinks with faster disks, and is small for CPU-bound
-//! work.
+//! work. Simplifications: both boundaries always go to disk (reducers whose
+//! input fits their shuffle buffer would skip the second spill), the join's
+//! static side is not spilled, and a job's output is as large as its input
+//! (records pass through).
 //!
 //! Event time and watermarks: the watermark is the latest event time seen
 //! minus `watermark`. An arriving record whose event time is older than the
@@ -136,7 +139,8 @@ pub const SPARK: KindInfo = KindInfo {
            pass through (joins enrich, windows are measured as state, not aggregated away). Faults and alarm \
            actions may `scale` the executors, `slow` batches, `stop` and `resume` them. `hosting = \"on_prem\"` \
            prices the executors as servers in the owner's data centre (assumed rows) instead of EMR. It does not \
-           model executor failures, dynamic allocation, memory spills in Spark, or output modes.",
+           model executor failures, dynamic allocation, memory spills in Spark, output modes, or MapReduce \
+           reducers that keep their input in memory (both MapReduce boundaries always go to disk).",
     params: &[
         "flavour",
         "executors",
