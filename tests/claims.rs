@@ -15,6 +15,24 @@ fn spec(id: &str) -> ClaimSpec {
 fn reproduced(id: &str) {
     let c = spec(id);
     let r = Runner::default().check(&c).expect("claim runs");
+    if let Some(why) = &c.known_miss {
+        // A documented miss: the mechanism gives another figure than the
+        // seed's, for the reason in the table. It must still go the claimed
+        // way, and still miss (when it lands, the note is out of date).
+        assert!(
+            r.direction_holds(&c),
+            "{id}: the model moves the wrong way: {} -> {} {}",
+            r.before,
+            r.after,
+            r.unit
+        );
+        assert!(
+            !r.within_tolerance,
+            "{id} now lands within tolerance ({} -> {} {}): remove its `known_miss` ({why})",
+            r.before, r.after, r.unit
+        );
+        return;
+    }
     assert!(
         r.within_tolerance,
         "{id}: seed says {}, model gives {} -> {} {} ({:+.1} %), required {}",

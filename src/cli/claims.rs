@@ -44,10 +44,19 @@ pub fn claims_cmd(json: bool, only: Option<&str>) -> i32 {
         );
     } else {
         out!("{}", claims::render(&results));
+        let explained = results
+            .iter()
+            .filter(|r| !r.within_tolerance && r.known_miss.is_some())
+            .count();
         outln!(
-            "\n{} of {} claims reproduced within tolerance",
+            "\n{} of {} claims reproduced within tolerance{}",
             results.len() - missed,
-            results.len()
+            results.len(),
+            if explained > 0 {
+                format!(" ({explained} known misses, explained above and in data/claims.toml)")
+            } else {
+                String::new()
+            }
         );
     }
     0

@@ -3,11 +3,35 @@
 //!
 //! Micro-batches: every `trigger` (aligned to its multiples) a batch takes
 //! all records that arrived since the last one. Its duration is
-//! `records × per_record / (executors × cores) + shuffle time` (MapReduce:
-//! `per_record` × 3 and the batch's bytes spilled to disk and read back
-//! between map and reduce). When a batch takes longer than the trigger the
-//! next one starts only when it ends, so lag builds up (`trigger_delay_s_max`).
-//! With `trigger = "0s"` a batch starts as soon as the previous one ends.
+//! `records × per_record / (executors × cores) + shuffle time`. When a batch
+//! takes longer than the trigger the next one starts only when it ends, so
+//! lag builds up (`trigger_delay_s_max`). With `trigger = "0s"` a batch
+//! starts as soon as the previous one ends.
+//!
+//! MapReduce (`flavour = "mapreduce"`) does the same CPU work per record;
+//! what makes it slower is where its data goes between steps. Spark keeps a
+//! pipeline's intermediate data in executor memory (its shuffle files, at
+//! these sizes, are served from the page cache: modelled as memory) and
+//! reuses its executors' JVMs. A workload of `jobs` chained MapReduce jobs,
+//! on a batch of B bytes over E executors, adds to every batch:
+//!
+//! ```text
+//!   spills      jobs × 4·B / (E × disk_bandwidth)        map→shuffle and shuffle→reduce:
+//!                                                         each written to local disk and read back
+//!   HDFS output jobs × max(r·B / (E × disk_bandwidth),    every job commits its output to HDFS,
+//!                          (r−1)·B / (E × shuffle_bw))    r = `replication` copies, pipelined
+//!   job inputs  (jobs − 1) × B / (E × disk_bandwidth)     the next job reads it back from HDFS
+//!   JVMs        jobs × (⌈map tasks / slots⌉ + 1) × jvm_startup
+//!               map tasks = ⌈B / 128 MB block⌉, reduce tasks = slots (one wave)
+//! ```
+//!
+//! (Spark hands its output straight to the next stage, which models that
+//! write in both flavours.) So the gap grows with `replication`, `jobs` and
+//! bytes per record, shrinks with faster disks, and is small for CPU-bound
+//! work. Simplifications: both boundaries always go to disk (reducers whose
+//! input fits their shuffle buffer would skip the second spill), the join's
+//! static side is not spilled, and a job's output is as large as its input
+//! (records pass through).
 //!
 //! Event time and watermarks: the watermark is the latest event time seen
 //! minus `watermark`. An arriving record whose event time is older than the
@@ -47,14 +71,6 @@ const LIMITS: &[Limit] = &[
     },
     Limit {
         provider: "AWS",
-        name: "MapReduce per-record cost / Spark's (model)",
-        value: 3.0,
-        unit: "×",
-        source: "seed-claims.md: MapReduce → Spark on EMR, 3× faster (the ticket's claim, not a benchmark)",
-        confirmed: false,
-    },
-    Limit {
-        provider: "AWS",
         name: "shuffle bandwidth per executor (model default)",
         value: 104_857_600.0,
         unit: "bytes/s",
@@ -63,10 +79,41 @@ const LIMITS: &[Limit] = &[
     },
     Limit {
         provider: "AWS",
-        name: "disk bandwidth per executor for MapReduce spills (model default)",
-        value: 209_715_200.0,
+        name: "disk bandwidth per executor for MapReduce spills and HDFS (model default)",
+        // One 7,200-rpm HDD per 4-core executor (a Hadoop node of 12 disks
+        // and 48 cores); such a disk streams 100-200 MB/s sequentially, and
+        // spill merges read up to 10 runs at once (mapreduce.task.io.sort.factor),
+        // so the low end.
+        value: 100_000_000.0,
         unit: "bytes/s",
-        source: "model assumption; not in the stored reference",
+        source: "model assumption: one HDD per executor at the low end of 100-200 MB/s; not in the stored reference",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "HDFS replication (dfs.replication default)",
+        value: 3.0,
+        unit: "copies",
+        source: "Apache Hadoop hdfs-default.xml (dfs.replication = 3); Amazon EMR sets 1 below 4 core nodes, 2 below 10 (EMR Release Guide, HDFS configuration)",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "HDFS block size (dfs.blocksize default, one map task per block)",
+        value: 134_217_728.0,
+        unit: "bytes",
+        source: "Apache Hadoop hdfs-default.xml and EMR Release Guide, HDFS configuration (128 MB)",
+        confirmed: false,
+    },
+    Limit {
+        provider: "AWS",
+        name: "JVM start-up per MapReduce task (model default)",
+        // YARN launches a container and a fresh JVM for every task (no JVM
+        // reuse since Hadoop 2); start-up, class loading and task set-up
+        // take about a second. Spark starts its executors once.
+        value: 1.0,
+        unit: "s",
+        source: "model assumption (about 1 s per task container and JVM); not in the stored reference",
         confirmed: false,
     },
 ];
@@ -78,8 +125,13 @@ pub const SPARK: KindInfo = KindInfo {
     help: "Spark Structured Streaming micro-batches on `executors` × `cores`: every `trigger` a batch takes the \
            records that arrived since the last; it lasts records × `per_record` / (executors × cores) plus \
            shuffle time, and when it overruns the trigger the next batch waits, so lag builds. \
-           `flavour = \"mapreduce\"` is the Hadoop MapReduce 'before': 3× the per-record cost and disk spills \
-           between stages. Event-time windows (`window`) are held as state until the `watermark` passes \
+           `flavour = \"mapreduce\"` is the Hadoop MapReduce 'before': the same CPU per record, but each of \
+           its `jobs` (chained MapReduce jobs the workload needs, default 1) spills the batch to disk and reads \
+           it back at both stage boundaries (map→shuffle→reduce) at `disk_bandwidth` per executor (default \
+           100 MB/s, one HDD), commits its output to HDFS in `replication` copies (default 3, Hadoop's \
+           dfs.replication) over disk and network, the next job reads it back, and every task starts a JVM \
+           (`jvm_startup`, default 1 s; one map task per 128 MB block, one wave of reducers). Spark keeps all \
+           this in memory and reuses its executors. Event-time windows (`window`) are held as state until the `watermark` passes \
            them; records older than the latest event time minus `watermark` are dropped as `late`. A `join` \
            with a static table shuffles both sides, or broadcasts the table to every executor (`strategy`, \
            `auto` below `broadcast_threshold`); `filter_selectivity` shrinks the stream side before the join \
@@ -87,7 +139,8 @@ pub const SPARK: KindInfo = KindInfo {
            pass through (joins enrich, windows are measured as state, not aggregated away). Faults and alarm \
            actions may `scale` the executors, `slow` batches, `stop` and `resume` them. `hosting = \"on_prem\"` \
            prices the executors as servers in the owner's data centre (assumed rows) instead of EMR. It does not \
-           model executor failures, dynamic allocation, memory spills in Spark, or output modes.",
+           model executor failures, dynamic allocation, memory spills in Spark, output modes, or MapReduce \
+           reducers that keep their input in memory (both MapReduce boundaries always go to disk).",
     params: &[
         "flavour",
         "executors",
@@ -99,6 +152,9 @@ pub const SPARK: KindInfo = KindInfo {
         "join",
         "shuffle_bandwidth",
         "disk_bandwidth",
+        "replication",
+        "jvm_startup",
+        "jobs",
         "hosting",
     ],
     has_to: true,
@@ -166,8 +222,17 @@ pub struct Params {
     pub join: Option<JoinSpec>,
     /// Shuffle bandwidth per executor (default 100 MiB/s).
     pub shuffle_bandwidth: Option<ByteRate>,
-    /// Disk bandwidth per executor for MapReduce spills (default 200 MiB/s).
+    /// MapReduce: disk bandwidth per executor for spills and HDFS
+    /// (default 100 MB/s: one HDD).
     pub disk_bandwidth: Option<ByteRate>,
+    /// MapReduce: HDFS copies of every job's output (default 3, Hadoop's
+    /// `dfs.replication`; EMR uses 1 below 4 core nodes, 2 below 10).
+    pub replication: Option<u64>,
+    /// MapReduce: start-up of the JVM every task runs in (default 1 s).
+    pub jvm_startup: Option<Duration>,
+    /// MapReduce: chained jobs the workload needs, each with its own spills,
+    /// HDFS output and JVMs (default 1; Spark runs the steps as one job).
+    pub jobs: Option<u64>,
     /// `"cloud"` (default) or `"on_prem"`: a cluster in the owner's data
     /// centre, priced by the `onprem.*` rows instead of EMR / Dataproc. Does
     /// not change the simulation.
@@ -212,15 +277,27 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
     if window_ns == 0 {
         errors.push(ParamError::at("window", "must be more than zero"));
     }
-    let limit = |i: usize| LIMITS[i].value;
-    let shuffle_bw = p.shuffle_bandwidth.map_or(limit(2), |r| r.0);
+    let limit = |name: &str| kind.limit(name);
+    let shuffle_bw = p.shuffle_bandwidth.map_or(limit("shuffle bandwidth"), |r| r.0);
     if shuffle_bw <= 0.0 {
         errors.push(ParamError::at("shuffle_bandwidth", "must be more than zero"));
     }
-    let disk_bw = p.disk_bandwidth.map_or(limit(3), |r| r.0);
+    let disk_bw = p.disk_bandwidth.map_or(limit("disk bandwidth"), |r| r.0);
     if disk_bw <= 0.0 {
         errors.push(ParamError::at("disk_bandwidth", "must be more than zero"));
     }
+    let replication = p.replication.unwrap_or(limit("HDFS replication") as u64);
+    if !(1..=16).contains(&replication) {
+        errors.push(ParamError::at("replication", "must be from 1 to 16 copies"));
+    }
+    let jobs = p.jobs.unwrap_or(1);
+    if !(1..=1000).contains(&jobs) {
+        errors.push(ParamError::at("jobs", "must be from 1 to 1000"));
+    }
+    let jvm_startup_ns = p
+        .jvm_startup
+        .map_or(limit("JVM start-up") * NS_PER_S as f64, |d| d.0 as f64);
+    let block_bytes = limit("HDFS block size");
     let join = p.join.map(|j| {
         let sel = j.filter_selectivity.unwrap_or(1.0);
         if !(sel > 0.0 && sel <= 1.0) {
@@ -235,7 +312,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
         if j.other_bytes.0 < 0.0 {
             errors.push(ParamError::at("join", "join.other_bytes: must not be negative"));
         }
-        let threshold = j.broadcast_threshold.map_or(limit(0), |b| b.0);
+        let threshold = j.broadcast_threshold.map_or(limit("broadcast join threshold"), |b| b.0);
         let broadcast = match j.strategy.unwrap_or(Strategy::Auto) {
             Strategy::Shuffle => false,
             Strategy::Broadcast => true,
@@ -252,12 +329,18 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mapreduce = flavour == Flavour::Mapreduce;
+    let mapreduce = (flavour == Flavour::Mapreduce).then_some(MapReduce {
+        disk_bytes_per_s: disk_bw,
+        replication,
+        jvm_startup_ns,
+        jobs,
+        block_bytes,
+    });
     let model = SparkStage::new(SparkConfig {
         executors,
         cores,
-        per_record_ns: per_record_ns as f64 * if mapreduce { limit(1) } else { 1.0 },
-        spill_bytes_per_s: mapreduce.then_some(disk_bw),
+        per_record_ns: per_record_ns as f64,
+        mapreduce,
         trigger_ns: p.trigger.map_or(10 * NS_PER_S, |d| d.0),
         window_ns,
         watermark_ns: p.watermark.map(|d| d.0),
@@ -286,16 +369,31 @@ pub struct Join {
     pub key_cardinality: u64,
 }
 
+/// What Hadoop MapReduce does between steps that Spark does in memory.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MapReduce {
+    /// Disk bandwidth per executor for spills and HDFS, bytes/s.
+    pub disk_bytes_per_s: f64,
+    /// HDFS copies of every job's output.
+    pub replication: u64,
+    /// JVM start-up per task, in nanoseconds.
+    pub jvm_startup_ns: f64,
+    /// Chained jobs per batch.
+    pub jobs: u64,
+    /// HDFS block size: one map task per block.
+    pub block_bytes: f64,
+}
+
 /// What a [`SparkStage`] is built from.
 #[derive(Clone, Debug)]
 pub struct SparkConfig {
     pub executors: u64,
     /// Cores per executor.
     pub cores: u64,
-    /// Processing time of one record on one core, in nanoseconds (MapReduce's factor included).
+    /// Processing time of one record on one core, in nanoseconds (both flavours).
     pub per_record_ns: f64,
-    /// MapReduce: disk bandwidth per executor for spills, bytes/s.
-    pub spill_bytes_per_s: Option<f64>,
+    /// Hadoop MapReduce instead of Spark.
+    pub mapreduce: Option<MapReduce>,
     /// Micro-batch trigger interval, in nanoseconds (0: back to back).
     pub trigger_ns: Nanos,
     /// Tumbling event-time window, in nanoseconds.
@@ -314,6 +412,11 @@ pub struct SparkConfig {
 pub struct BatchCost {
     /// Bytes shuffled between executors.
     pub shuffle_bytes: f64,
+    /// MapReduce: bytes written to and read from disk (spills, HDFS copies,
+    /// job inputs).
+    pub disk_bytes: f64,
+    /// MapReduce: tasks started, each in its own JVM.
+    pub tasks: u64,
     /// Duration, in nanoseconds.
     pub duration_ns: f64,
 }
@@ -339,12 +442,33 @@ impl SparkConfig {
                 shuffle_ns = shuffle / (lanes * self.shuffle_bytes_per_s) * 1e9;
             }
         }
-        let spill_ns = self
-            .spill_bytes_per_s
-            .map_or(0.0, |bw| 2.0 * bytes as f64 / (e * bw) * 1e9);
+        let (mut disk_bytes, mut tasks, mut mr_ns) = (0.0, 0, 0.0);
+        if let Some(m) = &self.mapreduce {
+            let b = bytes as f64;
+            let jobs = m.jobs as f64;
+            let r = m.replication as f64;
+            let disk = e * m.disk_bytes_per_s;
+            let net = e * self.shuffle_bytes_per_s;
+            // Map output and reduce input: each written and read back.
+            let spill = 4.0 * b;
+            // Each job's output, r copies on disk, r − 1 of them over the network.
+            let hdfs_disk = r * b;
+            let hdfs_net = (r - 1.0) * b;
+            // Jobs after the first read the previous job's output.
+            let reads = (jobs - 1.0) * b;
+            let slots = self.executors * self.cores;
+            let maps = libm::ceil(b / m.block_bytes).max(1.0) as u64;
+            let waves = maps.div_ceil(slots) + 1;
+            tasks = m.jobs * (maps + slots);
+            disk_bytes = jobs * (spill + hdfs_disk) + reads;
+            mr_ns = (jobs * (spill / disk + (hdfs_disk / disk).max(hdfs_net / net)) + reads / disk) * 1e9
+                + (m.jobs * waves) as f64 * m.jvm_startup_ns;
+        }
         BatchCost {
             shuffle_bytes: shuffle,
-            duration_ns: compute + shuffle_ns + spill_ns,
+            disk_bytes,
+            tasks,
+            duration_ns: compute + shuffle_ns + mr_ns,
         }
     }
 }
@@ -373,6 +497,9 @@ pub struct SparkStage {
     late: u64,
     batches: u64,
     shuffle_bytes: f64,
+    /// MapReduce: bytes through disk, tasks (JVMs) started.
+    disk_bytes: f64,
+    tasks: u64,
     last_ns: Nanos,
     max_ns: Nanos,
     max_delay_ns: Nanos,
@@ -404,6 +531,8 @@ impl SparkStage {
             late: 0,
             batches: 0,
             shuffle_bytes: 0.0,
+            disk_bytes: 0.0,
+            tasks: 0,
             last_ns: 0,
             max_ns: 0,
             max_delay_ns: 0,
@@ -439,6 +568,8 @@ impl SparkStage {
         self.max_delay_ns = self.max_delay_ns.max(ctx.now.saturating_sub(due));
         let c = self.cfg.cost(batch.count, batch.bytes);
         self.shuffle_bytes += c.shuffle_bytes;
+        self.disk_bytes += c.disk_bytes;
+        self.tasks += c.tasks;
         self.running = batch.count;
         self.job = Some((batch, ctx.now));
         ctx.schedule(ctx.now + round_ns(c.duration_ns * self.slow).max(1), TIMER_DONE);
@@ -462,7 +593,7 @@ impl StageModel for SparkStage {
     }
 
     fn extra(&self, now: Nanos) -> Vec<(&'static str, f64)> {
-        vec![
+        let mut v = vec![
             ("batches", self.batches as f64),
             ("batch_duration_s_last", self.last_ns as f64 / NS_PER_S as f64),
             ("batch_duration_s_max", self.max_ns as f64 / NS_PER_S as f64),
@@ -478,7 +609,12 @@ impl StageModel for SparkStage {
                     / 3600.0
                     / NS_PER_S as f64,
             ),
-        ]
+        ];
+        if self.cfg.mapreduce.is_some() {
+            v.push(("disk_bytes", self.disk_bytes));
+            v.push(("tasks_started", self.tasks as f64));
+        }
+        v
     }
 
     /// `scale` resizes the executors, `slow` stretches batches, `stop`
@@ -604,7 +740,7 @@ mod tests {
             executors: 4,
             cores: 4,
             per_record_ns: 1e6,
-            spill_bytes_per_s: None,
+            mapreduce: None,
             trigger_ns: 10 * NS_PER_S,
             window_ns: 60 * NS_PER_S,
             watermark_ns: Some(30 * NS_PER_S),
@@ -634,6 +770,99 @@ mod tests {
         let filtered = cfg(join(false, 0.5)).cost(1000, 1e9 as u64);
         assert_eq!(filtered.shuffle_bytes, 0.5e9 + 1e6);
         assert!(filtered.duration_ns < shuffle.duration_ns);
+    }
+
+    fn mr(replication: u64, jobs: u64, disk_bytes_per_s: f64, jvm_startup_ns: f64) -> SparkConfig {
+        SparkConfig {
+            mapreduce: Some(MapReduce {
+                disk_bytes_per_s,
+                replication,
+                jvm_startup_ns,
+                jobs,
+                block_bytes: 128e6,
+            }),
+            ..cfg(None)
+        }
+    }
+
+    /// A MapReduce batch's time less the same batch on Spark, in seconds.
+    fn gap_s(c: &SparkConfig, count: u64, bytes: u64) -> f64 {
+        let spark = SparkConfig {
+            mapreduce: None,
+            ..c.clone()
+        };
+        (c.cost(count, bytes).duration_ns - spark.cost(count, bytes).duration_ns) / 1e9
+    }
+
+    #[test]
+    fn mapreduce_pays_spills_hdfs_copies_and_jvms_on_top_of_sparks_cpu() {
+        // 4 executors × 4 cores, 1,000 records of 1 ms: 62.5 ms of CPU both ways.
+        // 1 GB, one job, 3 copies, 100 MB/s disks, 100 MB/s network, 1 s JVMs:
+        //   spills 4 GB / 400 MB/s = 10 s; HDFS max(3 GB / 400 MB/s, 2 GB / 400 MB/s) = 7.5 s;
+        //   map tasks ⌈1 GB / 128 MB⌉ = 8 on 16 slots: 1 wave + 1 reduce wave = 2 s.
+        let c = mr(3, 1, 1e8, 1e9);
+        let cost = c.cost(1000, 1_000_000_000);
+        assert!(
+            (cost.duration_ns / 1e9 - (0.0625 + 10.0 + 7.5 + 2.0)).abs() < 1e-9,
+            "{cost:?}"
+        );
+        assert_eq!(cost.disk_bytes, 7e9);
+        assert_eq!(cost.tasks, 8 + 16);
+        assert_eq!(cost.shuffle_bytes, 0.0);
+    }
+
+    #[test]
+    fn the_mapreduce_gap_grows_linearly_with_replication() {
+        let gap = |r| gap_s(&mr(r, 1, 1e8, 0.0), 1000, 1_000_000_000);
+        // Disk-bound HDFS writes: 2.5 s more per copy (1 GB / 400 MB/s).
+        assert!((gap(1) - 12.5).abs() < 1e-9, "{}", gap(1));
+        assert!((gap(2) - gap(1) - 2.5).abs() < 1e-9);
+        assert!((gap(3) - gap(2) - 2.5).abs() < 1e-9);
+        assert!((gap(6) - gap(3) - 7.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_mapreduce_gap_is_bytes_over_disk_bandwidth() {
+        let gap = |bytes: u64, disk: f64| gap_s(&mr(3, 1, disk, 0.0), 1000, bytes);
+        // Twice the bytes: twice the gap (no JVMs); twice the disk bandwidth: half.
+        assert!((gap(2_000_000_000, 1e8) - 2.0 * gap(1_000_000_000, 1e8)).abs() < 1e-9);
+        // With disks faster than the network, the replicas' network transfer
+        // (2 GB over 4 × 100 MB/s = 5 s) bounds the HDFS write instead.
+        assert!(
+            (gap(1_000_000_000, 2e8) - (5.0 + 5.0)).abs() < 1e-9,
+            "{}",
+            gap(1_000_000_000, 2e8)
+        );
+        assert!(gap(1_000_000_000, 4e8) < gap(1_000_000_000, 2e8));
+    }
+
+    #[test]
+    fn every_chained_job_adds_its_spills_hdfs_output_input_and_jvms() {
+        let one = gap_s(&mr(3, 1, 1e8, 1e9), 1000, 1_000_000_000);
+        let three = gap_s(&mr(3, 3, 1e8, 1e9), 1000, 1_000_000_000);
+        // Per extra job: 19.5 s as above plus reading 1 GB back at 400 MB/s (2.5 s).
+        assert!((three - one - 2.0 * (19.5 + 2.5)).abs() < 1e-9, "{one} {three}");
+    }
+
+    #[test]
+    fn jvm_start_up_is_paid_per_wave_of_tasks() {
+        let jvm = |bytes| gap_s(&mr(3, 1, 1e8, 1e9), 1, bytes) - gap_s(&mr(3, 1, 1e8, 0.0), 1, bytes);
+        // 16 slots: 16 blocks are one map wave, 17 are two; plus the reduce wave.
+        assert!((jvm(16 * 128_000_000) - 2.0).abs() < 1e-9);
+        assert!((jvm(17 * 128_000_000) - 3.0).abs() < 1e-9);
+        assert!((jvm(0) - 2.0).abs() < 1e-9, "an empty batch still starts one map task");
+    }
+
+    #[test]
+    fn the_spark_flavour_has_none_of_mapreduces_costs() {
+        let spark = cfg(None).cost(1000, 1_000_000_000);
+        assert_eq!(spark.duration_ns, 1000.0 * 1e6 / 16.0);
+        assert_eq!((spark.disk_bytes, spark.tasks), (0.0, 0));
+        let m = Model::Spark(Box::new(SparkStage::new(cfg(None))));
+        assert!(m
+            .extra(0)
+            .iter()
+            .all(|(k, _)| *k != "disk_bytes" && *k != "tasks_started"));
     }
 
     #[test]
