@@ -9,7 +9,7 @@
 //! integrated rate: independent Poisson counts per bucket are exactly a
 //! multinomial split of the Poisson total.
 
-use super::batch::Batch;
+use super::batch::{content_group, Batch};
 use super::dist::Dist;
 use super::rng::Stream;
 use super::time::{round_ns, Nanos, NS_PER_S};
@@ -660,7 +660,7 @@ impl SourceState {
     fn mark_duplicate(&mut self, d: &Duplicates, b: &mut Batch) {
         if self.originals > 0 && self.rng.uniform() < d.fraction {
             let back = self.rng.below(d.spread.max(1).min(self.originals));
-            b.group = self.originals - back;
+            b.group = content_group(self.originals - back);
             b.variant = if self.rng.uniform() < d.near {
                 1 + self.rng.below(u32::MAX as u64 - 1) as u32
             } else {
@@ -669,7 +669,7 @@ impl SourceState {
             b.duplicates = 1;
         } else {
             self.originals += 1;
-            b.group = self.originals;
+            b.group = content_group(self.originals);
         }
     }
 
