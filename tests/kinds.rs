@@ -174,3 +174,45 @@ fn a_kind_listed_twice_or_a_second_default_route_is_an_error() {
         "{errs}"
     );
 }
+
+#[test]
+fn aggregated_trace_rows_split_by_kind_and_single_records_draw_theirs() {
+    for aggregate in ["aggregate = \"1s\"", ""] {
+        let text = format!(
+            r#"
+name = "trace kinds"
+duration = "10s"
+
+[[source]]
+id = "t"
+arrivals = "trace"
+trace = "0,10,10000\n1,7\n2,1,50"
+{aggregate}
+kinds = [{{ name = "x", share = 0.7 }}, {{ name = "y", share = 0.3 }}]
+to = "r"
+
+[[stage]]
+id = "r"
+kind = "router"
+by = "kind"
+routes = [{{ kind = "x", to = "sx" }}, {{ kind = "y", to = "sy" }}]
+
+[[stage]]
+id = "sx"
+kind = "sink"
+
+[[stage]]
+id = "sy"
+kind = "sink"
+"#
+        );
+        let r = run(&text);
+        let (x, y) = (generated(&r, "t", "x"), generated(&r, "t", "y"));
+        assert_eq!(x + y, 18, "{aggregate}");
+        assert_eq!((r.stages["sx"].arrived, r.stages["sy"].arrived), (x, y));
+        if !aggregate.is_empty() {
+            // 10 → 7 + 3; 7 → 4.9 + 2.1 → 5 + 2; 1 → 0.6 (x) against 0.4 (y) → x.
+            assert_eq!((x, y), (13, 5));
+        }
+    }
+}

@@ -163,8 +163,9 @@ pub struct SourceConfig {
     /// in nanoseconds). Poisson and constant arrivals only.
     pub lateness: Option<(f64, Dist)>,
     /// Record kinds (empty: every record has kind 0 and `record_bytes`).
-    /// A one-record batch draws its kind (shares as probabilities); a larger
-    /// batch is split into one batch per kind by [`apportion`].
+    /// In the exact regime each record draws its kind (shares as
+    /// probabilities); an aggregated source splits each batch into one batch
+    /// per kind by [`apportion`].
     pub kinds: Vec<KindMix>,
 }
 
@@ -421,7 +422,7 @@ impl SourceState {
             Arrivals::Trace(rows) if !cfg.kinds.is_empty() => {
                 let row = rows[self.trace_pos];
                 let count = row.count.min(remaining);
-                if cfg.aggregate_ns.is_some() && count > 1 {
+                if cfg.aggregate_ns.is_some() {
                     self.push_kinds(cfg, out, count, row.bytes, (now, now, 0), 0);
                 } else {
                     let mut left = row.bytes.unwrap_or(0);
