@@ -279,11 +279,11 @@ impl DedupStage {
 
     /// Decides whether a one-record batch is a duplicate, indexing it if not.
     fn is_duplicate(&mut self, now: Nanos, b: &Batch) -> bool {
-        let key = (b.group, b.variant);
+        let key = (b.group as u64, b.variant);
         let dup = match (self.cfg.mode, self.vectors) {
             (Mode::Exact, _) | (Mode::Near, None) => self.keys.contains_key(&key),
             (Mode::Near, Some(d)) => {
-                d.vector(b.group, b.variant, &mut self.scratch);
+                d.vector(b.group as u64, b.variant, &mut self.scratch);
                 let n = self.index.len();
                 let searched = (self.cfg.sample as usize).min(n);
                 if searched < n {
@@ -493,7 +493,7 @@ mod tests {
             .map(|_| {
                 let mut b = Batch::new(1, 10, 0);
                 if originals > 0 && rng.uniform() < DUP.fraction {
-                    b.group = originals - rng.below(originals.min(DUP.spread));
+                    b.group = (originals - rng.below(originals.min(DUP.spread))) as u32;
                     b.variant = if rng.uniform() < DUP.near {
                         1 + rng.below(1 << 30) as u32
                     } else {
@@ -502,7 +502,7 @@ mod tests {
                     b.duplicates = 1;
                 } else {
                     originals += 1;
-                    b.group = originals;
+                    b.group = originals as u32;
                 }
                 b
             })
@@ -527,7 +527,7 @@ mod tests {
         let mut kept: Vec<Vec<f64>> = Vec::new();
         for b in input {
             let mut v = Vec::new();
-            DUP.vector(b.group, b.variant, &mut v);
+            DUP.vector(b.group as u64, b.variant, &mut v);
             let d = kept
                 .iter()
                 .map(|k| libm::sqrt(k.iter().zip(&v).map(|(a, c)| (a - c) * (a - c)).sum::<f64>()))

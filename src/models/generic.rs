@@ -50,8 +50,12 @@ pub const ROUTER: KindInfo = KindInfo {
     name: "router",
     aws: "",
     gcp: "",
-    help: "Splits records between outputs, by ratio (weights) or by key (key modulo the number of outputs). It \
-           takes no time and holds nothing; back-pressure from an output reaches the sender directly.",
+    help: "Splits records between outputs: by ratio (`routes = [{ to = \"a\", weight = 0.7 }, …]`: records go \
+           to each output in proportion to its weight, drawn per record), by key (key modulo the number of \
+           outputs) or by kind (`by = \"kind\"`, `routes = [{ kind = \"structured\", to = \"rds\" }, …]`: each \
+           record goes to the route of the kind its source gave it; a route without `kind` is the default, and a \
+           record whose kind has no route and there is no default is dropped as `unrouted`). It takes no time \
+           and holds nothing; back-pressure from an output reaches the sender directly.",
     params: &["by", "routes"],
     has_to: false,
     limits: &[],
@@ -170,6 +174,7 @@ pub fn build_batcher(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Re
 pub enum RouteBy {
     Ratio,
     Key,
+    Kind,
 }
 
 /// One router output.
@@ -179,6 +184,10 @@ pub struct RouteSpec {
     pub to: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    /// With `by = "kind"`: the record kind (a name from a source's `kinds`)
+    /// this route takes; a route without one is the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -196,14 +205,24 @@ pub fn build_router(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Res
             "a `router` needs at least one entry in `routes`",
         )]);
     }
+    let by = p.by.unwrap_or(RouteBy::Ratio);
+    if by == RouteBy::Kind {
+        return build_kind_router(&p.routes, env);
+    }
     let mut errors = Vec::new();
     let mut targets = Vec::new();
-    for r in &p.routes {
+    for (i, r) in p.routes.iter().enumerate() {
         let w = r.weight.unwrap_or(1.0);
         if !(w > 0.0 && w.is_finite()) {
             errors.push(ParamError::at(
-                "routes",
+                &format!("routes[{i}].weight"),
                 format!("weight of `{}` must be more than zero", r.to),
+            ));
+        }
+        if r.kind.is_some() {
+            errors.push(ParamError::at(
+                &format!("routes[{i}].kind"),
+                "applies only to a router with `by = \"kind\"`",
             ));
         }
         if let Some(t) = (env.resolve)("routes", &r.to) {
@@ -213,13 +232,65 @@ pub fn build_router(kind: &KindInfo, params: &Params, env: &mut BuildEnv) -> Res
     if !errors.is_empty() {
         return Err(errors);
     }
-    let routes = match p.by.unwrap_or(RouteBy::Ratio) {
-        RouteBy::Ratio => Routes::Ratio(targets),
+    let routes = match by {
         RouteBy::Key => Routes::Key(targets.into_iter().map(|t| t.0).collect()),
+        _ => Routes::Ratio(targets),
     };
     Ok(Built {
         model: Model::Router,
         routes: Some(routes),
+    })
+}
+
+/// A router by kind: each route names a kind the scenario's sources emit
+/// (resolved to its id) or, without `kind`, is the one default route.
+fn build_kind_router(routes: &[RouteSpec], env: &mut BuildEnv) -> Result<Built, Vec<ParamError>> {
+    let mut errors = Vec::new();
+    let mut by_kind: Vec<Option<usize>> = vec![None; env.kinds.len() + 1];
+    let mut default = None;
+    for (i, r) in routes.iter().enumerate() {
+        if r.weight.is_some() {
+            errors.push(ParamError::at(
+                &format!("routes[{i}].weight"),
+                "does not apply with `by = \"kind\"` (records go by their kind)",
+            ));
+        }
+        let target = (env.resolve)("routes", &r.to);
+        match &r.kind {
+            None if default.is_some() => errors.push(ParamError::at(
+                &format!("routes[{i}]"),
+                "a second route without `kind`: only one default route is allowed",
+            )),
+            None => default = Some(target.unwrap_or(0)),
+            Some(name) => match env.kinds.iter().position(|k| k == name) {
+                None => {
+                    let hint = crate::scenario::error::suggest(name, env.kinds.iter().map(String::as_str))
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    let known = if env.kinds.is_empty() {
+                        "no source declares `kinds`".to_string()
+                    } else {
+                        format!("the sources' kinds: `{}`", env.kinds.join("`, `"))
+                    };
+                    errors.push(ParamError::at(
+                        &format!("routes[{i}].kind"),
+                        format!("unknown kind `{name}` ({known}){hint}"),
+                    ));
+                }
+                Some(k) if by_kind[k + 1].is_some() => errors.push(ParamError::at(
+                    &format!("routes[{i}].kind"),
+                    format!("kind `{name}` has two routes"),
+                )),
+                Some(k) => by_kind[k + 1] = Some(target.unwrap_or(0)),
+            },
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Built {
+        model: Model::Router,
+        routes: Some(Routes::Kind { by_kind, default }),
     })
 }
 

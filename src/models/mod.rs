@@ -197,6 +197,9 @@ pub struct BuildEnv<'a> {
     /// Resolves a stage id named under `key` to its index (reporting a
     /// located error itself when there is no such stage).
     pub resolve: &'a mut dyn FnMut(&str, &str) -> Option<usize>,
+    /// The scenario's record kinds, by name; kind id = position + 1 (id 0
+    /// is a record without a kind).
+    pub kinds: &'a [String],
 }
 
 /// A built stage.

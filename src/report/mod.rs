@@ -288,21 +288,23 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            (
-                s.cfg.id.clone(),
-                stage_report(
-                    "source",
-                    &s.metrics,
-                    None,
-                    sim.source_in_flight(i),
-                    now,
-                    if s.cfg.block_when_full {
-                        vec![("blocked_s", to_secs(sim.source_blocked_ns(i)))]
-                    } else {
-                        Vec::new()
-                    },
-                ),
-            )
+            let mut r = stage_report(
+                "source",
+                &s.metrics,
+                None,
+                sim.source_in_flight(i),
+                now,
+                if s.cfg.block_when_full {
+                    vec![("blocked_s", to_secs(sim.source_blocked_ns(i)))]
+                } else {
+                    Vec::new()
+                },
+            );
+            // Records generated per kind: the mix the source produced.
+            for (k, n) in s.cfg.kinds.iter().zip(&s.state.kind_generated) {
+                r.extra.insert(format!("generated_{}", k.name), *n as f64);
+            }
+            (s.cfg.id.clone(), r)
         })
         .collect();
     let c = conservation::check(sim);

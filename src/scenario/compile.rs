@@ -2,12 +2,12 @@
 //! [`Config`], or every problem found, each located.
 
 use super::error::{suggest, ScenarioError};
-use super::locate::{line_of, top_level_line};
+use super::locate::{line_of_path, top_level_line};
 use super::schema::*;
 use super::units::parse_duration_ns;
 use crate::sim::dist::Dist;
 use crate::sim::engine::{Config, FullPolicy, StageConfig};
-use crate::sim::source::{Arrivals, RetryPolicy, SourceConfig, Spike, TraceRow};
+use crate::sim::source::{Arrivals, KindMix, RetryPolicy, SourceConfig, Spike, TraceRow};
 use crate::sim::time::NS_PER_S;
 use crate::sim::token_bucket::TokenBucket;
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ impl Checker<'_> {
             Some(k) => format!("{section}[{index}].{k}"),
             None => format!("{section}[{index}]"),
         };
-        let line = line_of(self.text, id, key);
+        let line = line_of_path(self.text, id, key);
         self.errors.push(ScenarioError {
             path,
             line,
@@ -264,6 +264,71 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
         }
     };
 
+    // Record kinds: one id per name across every source (1, 2, …; 0 = none).
+    let mut kind_names: Vec<String> = Vec::new();
+    for (i, s) in sc.sources.iter().enumerate() {
+        let Some(kinds) = &s.kinds else { continue };
+        if kinds.is_empty() {
+            c.err(
+                "source",
+                i,
+                &s.id,
+                Some("kinds"),
+                "is empty; leave it out for records without kinds".into(),
+            );
+        }
+        for (j, k) in kinds.iter().enumerate() {
+            let valid = !k.name.is_empty()
+                && k.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-');
+            if !valid {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some(&format!("kinds[{j}].name")),
+                    format!("`{}`: a kind name is letters, digits, `_` and `-`", k.name),
+                );
+            }
+            if kinds[..j].iter().any(|o| o.name == k.name) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some(&format!("kinds[{j}].name")),
+                    format!("kind `{}` is listed twice", k.name),
+                );
+            }
+            if !(k.share > 0.0 && k.share <= 1.0) {
+                c.err(
+                    "source",
+                    i,
+                    &s.id,
+                    Some(&format!("kinds[{j}].share")),
+                    format!("is {}; a share is more than 0 and at most 1", k.share),
+                );
+            }
+            if !kind_names.contains(&k.name) {
+                kind_names.push(k.name.clone());
+            }
+        }
+        let sum: f64 = kinds.iter().map(|k| k.share).sum();
+        if !kinds.is_empty() && (sum - 1.0).abs() > 1e-9 {
+            c.err(
+                "source",
+                i,
+                &s.id,
+                Some("kinds"),
+                format!("the shares sum to {sum}; they must sum to 1"),
+            );
+        }
+    }
+    if kind_names.len() >= u16::MAX as usize {
+        c.top("source", format!("{} record kinds; at most 65,534", kind_names.len()));
+        kind_names.clear();
+    }
+
     // Stages.
     let mut stages = Vec::new();
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); sc.stages.len()];
@@ -312,6 +377,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
             let mut env = crate::models::BuildEnv {
                 capacity,
                 resolve: &mut resolve,
+                kinds: &kind_names,
             };
             crate::models::build(kind, &s.params, &mut env)
         };
@@ -596,6 +662,24 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 Dist::Deterministic { value: 0.0 }
             }),
         };
+        let kinds: Vec<KindMix> = s
+            .kinds
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(j, k)| KindMix {
+                id: kind_names.iter().position(|n| *n == k.name).map_or(0, |p| p as u16 + 1),
+                name: k.name.clone(),
+                share: k.share,
+                size: match &k.size {
+                    None => record_bytes.clone(),
+                    Some(d) => dist_of(d).unwrap_or_else(|e| {
+                        c.err("source", i, &s.id, Some(&format!("kinds[{j}].size")), e);
+                        Dist::Deterministic { value: 0.0 }
+                    }),
+                },
+            })
+            .collect();
         if let Some(d) = &s.duplicates {
             let bad = |x: Option<f64>| x.is_some_and(|v| !(0.0..=1.0).contains(&v));
             if bad(Some(d.fraction)) {
@@ -647,18 +731,31 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
         // A key-value store rejects items over its size limit: a source
         // whose records are always (or at most) too large is an error here.
         if let Some(crate::sim::stage::Model::KvStore(kv)) = to.and_then(|t| stages.get(t)).map(|st| &st.model) {
-            let smallest = match &record_bytes {
+            let smallest = |d: &Dist| match d {
                 Dist::Deterministic { value } => Some(*value),
                 Dist::Uniform { min, .. } => Some(*min),
                 Dist::Empirical { values } => values.iter().copied().reduce(f64::min),
                 _ => None,
             };
-            if let Some(b) = smallest.filter(|b| *b > kv.item_limit as f64) {
+            let sizes: Vec<(String, &Dist)> = if kinds.is_empty() {
+                vec![("record_size".to_string(), &record_bytes)]
+            } else {
+                kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| (format!("kinds[{j}].size"), &k.size))
+                    .collect()
+            };
+            for (key, b) in sizes
+                .iter()
+                .filter_map(|(key, d)| Some((key, smallest(d)?)))
+                .filter(|(_, b)| *b > kv.item_limit as f64)
+            {
                 c.err(
                     "source",
                     i,
                     &s.id,
-                    Some("record_size"),
+                    Some(key),
                     format!(
                         "records of {b} bytes exceed the item size limit of `{}` ({} bytes); DynamoDB rejects them",
                         sc.stages[to.unwrap_or(0)].id,
@@ -724,6 +821,7 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 spread: d.spread.unwrap_or(100),
             }),
             lateness,
+            kinds,
         });
     }
 

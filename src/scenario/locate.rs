@@ -41,6 +41,63 @@ pub fn line_of(text: &str, id: &str, key: Option<&str>) -> Option<usize> {
         .or(Some(id_line + 1))
 }
 
+/// The 1-based line of entry `n` (from 0) of the array under `key` inside
+/// the element whose id is `id` (inline tables in TOML, objects in JSON),
+/// or of the key itself when the entry is not found.
+pub fn line_of_entry(text: &str, id: &str, key: &str, n: usize) -> Option<usize> {
+    let key_line = line_of(text, id, Some(key))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let first = lines[key_line - 1];
+    let Some(at) = first.find(key) else {
+        return Some(key_line);
+    };
+    let (mut depth, mut seen, mut in_str) = (0usize, 0usize, false);
+    for (li, line) in lines.iter().enumerate().skip(key_line - 1) {
+        let from = if li == key_line - 1 { at + key.len() } else { 0 };
+        let mut prev = ' ';
+        for ch in line[from..].chars() {
+            match ch {
+                '"' if prev != '\\' => in_str = !in_str,
+                _ if in_str => {}
+                '#' => break,
+                '[' | '{' => {
+                    if depth == 1 && ch == '{' {
+                        if seen == n {
+                            return Some(li + 1);
+                        }
+                        seen += 1;
+                    }
+                    depth += 1;
+                }
+                ']' | '}' => {
+                    if depth <= 1 {
+                        return Some(key_line);
+                    }
+                    depth -= 1;
+                }
+                _ => {}
+            }
+            prev = ch;
+        }
+    }
+    Some(key_line)
+}
+
+/// The 1-based line of a field path's key inside the element `id`: a path
+/// like `routes[2].kind` is the line of the array's third entry.
+pub fn line_of_path(text: &str, id: &str, path: Option<&str>) -> Option<usize> {
+    let Some(path) = path else {
+        return line_of(text, id, None);
+    };
+    match path.split_once('[') {
+        Some((key, rest)) => match rest.split(']').next().and_then(|n| n.parse().ok()) {
+            Some(n) => line_of_entry(text, id, key, n),
+            None => line_of(text, id, Some(key)),
+        },
+        None => line_of(text, id, Some(path.split('.').next().unwrap_or(path))),
+    }
+}
+
 /// The 1-based line of a top-level key.
 pub fn top_level_line(text: &str, key: &str) -> Option<usize> {
     text.lines()
@@ -75,6 +132,17 @@ mod tests {
         assert_eq!(line_of(t, "a", Some("to")), Some(5));
         assert_eq!(line_of(t, "b", Some("servers")), Some(8));
         assert_eq!(top_level_line(t, "name"), Some(1));
+    }
+
+    #[test]
+    fn finds_the_line_of_an_array_entry() {
+        let t = "[[stage]]\nid = \"r\"\nroutes = [\n  { kind = \"a\", to = \"x\" },  # [first]\n  { kind = \"b\", to = \"y\" },\n]\n";
+        assert_eq!(line_of_path(t, "r", Some("routes[1].kind")), Some(5));
+        assert_eq!(line_of_path(t, "r", Some("routes[0]")), Some(4));
+        assert_eq!(line_of_path(t, "r", Some("routes[7]")), Some(3));
+        let one =
+            "[[source]]\nid = \"s\"\nkinds = [{ name = \"a\", size = { dist = \"uniform\" } }, { name = \"b\" }]\n";
+        assert_eq!(line_of_path(one, "s", Some("kinds[1].name")), Some(3));
     }
 
     #[test]

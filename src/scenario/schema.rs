@@ -299,6 +299,11 @@ pub struct SourceSpec {
     /// Bytes per record (a size, or a distribution of sizes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_size: Option<DistSpec<Bytes>>,
+    /// Record kinds and their shares of the records (sum 1), each with its
+    /// own size (default `record_size`). A `router` with `by = "kind"`
+    /// routes on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<Vec<KindMixSpec>>,
     /// Emit one batch per key bucket per interval (aggregated regime).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate: Option<Duration>,
@@ -336,6 +341,20 @@ pub struct SourceSpec {
     /// their arrival (poisson and constant arrivals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lateness: Option<LatenessSpec>,
+}
+
+/// One record kind of a source:
+/// `{ name = "structured", share = 0.55, size = "600 B" }`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KindMixSpec {
+    /// Kind name; the same name is the same kind in every source.
+    pub name: String,
+    /// Share of the source's records, more than 0 and at most 1.
+    pub share: f64,
+    /// Bytes per record of this kind (default: the source's `record_size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<DistSpec<Bytes>>,
 }
 
 /// `duplicates = { fraction = 0.3, near = 0.5, dim = 32, noise = 0.05 }`.

@@ -8,6 +8,10 @@
 use super::time::Nanos;
 
 /// A batch of records that travel together.
+///
+/// Copied on every hand-off, so its size matters (80 bytes, pinned by a
+/// test): the times and counts are full `u64`s, the rarely used content
+/// identity of a one-record batch (`group`, `variant`) shares one word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Batch {
     /// Number of records (> 0).
@@ -25,21 +29,30 @@ pub struct Batch {
     pub ingest_time: Nanos,
     /// When the batch entered the stage currently holding it.
     pub stage_arrival: Nanos,
+    /// How many of the records are duplicates of earlier records.
+    pub duplicates: u64,
     /// Partition key or key bucket (for sharding and routing by key).
     pub key: u32,
-    /// Record kind (structured / semi-structured / …), scenario-defined.
+    /// Record kind: the scenario-wide id of a name in a source's `kinds`
+    /// (0 = none).
     pub kind: u16,
     /// Delivery attempts made so far for the current hop (for retries).
     pub attempts: u16,
-    /// How many of the records are duplicates of earlier records.
-    pub duplicates: u64,
     /// Content group of a single-record batch (0 = none): records with the
-    /// same group are copies of one original (the original's record number
-    /// plus 1), so a detector can regenerate the base vector from it.
-    pub group: u64,
+    /// same group are copies of one original (see [`content_group`]), so a
+    /// detector can regenerate the base vector from it.
+    pub group: u32,
     /// 0 for an original or an exact copy; otherwise the seed of a
     /// near-duplicate's noise (a noisy copy of the group's base vector).
     pub variant: u32,
+}
+
+/// The content group of the `n`-th original record (from 1): `n` itself up
+/// to `u32::MAX` (four billion single-record originals, twice the default
+/// event budget), then numbered round again from 1, never 0.
+#[inline]
+pub fn content_group(n: u64) -> u32 {
+    ((n.max(1) - 1) % u32::MAX as u64 + 1) as u32
 }
 
 impl Batch {
@@ -53,10 +66,10 @@ impl Batch {
             event_span: 0,
             ingest_time: now,
             stage_arrival: now,
+            duplicates: 0,
             key: 0,
             kind: 0,
             attempts: 0,
-            duplicates: 0,
             group: 0,
             variant: 0,
         }
@@ -110,6 +123,20 @@ mod tests {
             assert_eq!(p.bytes + b.bytes, 12_345);
             assert_eq!(p.duplicates + b.duplicates, 31);
         }
+    }
+
+    #[test]
+    fn a_batch_is_80_bytes() {
+        // Every hand-off copies it: grow it only for a reason.
+        assert_eq!(std::mem::size_of::<Batch>(), 80);
+    }
+
+    #[test]
+    fn content_groups_number_originals_and_skip_zero_when_they_wrap() {
+        assert_eq!(content_group(1), 1);
+        assert_eq!(content_group(123_456), 123_456);
+        assert_eq!(content_group(u32::MAX as u64), u32::MAX);
+        assert_eq!(content_group(u32::MAX as u64 + 1), 1);
     }
 
     #[test]

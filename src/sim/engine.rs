@@ -42,6 +42,19 @@ pub enum Routes {
     Ratio(Vec<(usize, f64)>),
     /// A batch goes to target `key % n`.
     Key(Vec<usize>),
+    /// A batch goes to the target of its kind (`by_kind[kind]`), else to
+    /// `default`; with neither it is dropped as `unrouted`.
+    Kind {
+        by_kind: Vec<Option<usize>>,
+        default: Option<usize>,
+    },
+}
+
+impl Routes {
+    /// Where a batch of kind `kind` goes (routers by kind only).
+    fn kind_target(by_kind: &[Option<usize>], default: Option<usize>, kind: u16) -> Option<usize> {
+        by_kind.get(kind as usize).copied().flatten().or(default)
+    }
 }
 
 /// A stage as the engine runs it.
@@ -783,12 +796,18 @@ impl Simulation {
     /// [`Self::hand_off`] to a router: split, then hand each part on.
     #[inline(never)]
     fn hand_off_routed(&mut self, holder: Holder, t: usize, b: Batch, front: bool) -> u32 {
-        if let Some(routes) = &self.stages[t].cfg.routes {
-            let routes = routes.clone();
+        if let Some(routes) = self.stages[t].cfg.routes.take() {
             let parts = self.route(t, &routes, b);
+            self.stages[t].cfg.routes = Some(routes);
             let m = &mut self.stages[t].metrics;
             m.arrived += b.count;
             m.measured_arrived += b.count;
+            if parts.is_empty() {
+                // A kind with no route and no default.
+                m.drop_records(DropReason::Unrouted, b.count);
+                self.sender_done(holder, &b);
+                return 0;
+            }
             m.completed += b.count;
             m.measured_completed += b.count;
             let mut blocked = 0;
@@ -804,6 +823,10 @@ impl Simulation {
         let rng = &mut self.stages[t].rng;
         match routes {
             Routes::Key(targets) => vec![(targets[b.key as usize % targets.len()], b)],
+            Routes::Kind { by_kind, default } => match Routes::kind_target(by_kind, *default, b.kind) {
+                Some(target) => vec![(target, b)],
+                None => Vec::new(),
+            },
             Routes::Ratio(w) => {
                 let total: f64 = w.iter().map(|x| x.1).sum();
                 if b.count == 1 {

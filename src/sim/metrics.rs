@@ -64,11 +64,13 @@ pub enum DropReason {
     /// Refused by access control: the stage's principal has no grant for
     /// the operation (`[governance]`).
     Denied,
+    /// A router by kind has no route for the record's kind and no default.
+    Unrouted,
 }
 
 impl DropReason {
     /// All reasons, in report order.
-    pub const ALL: [DropReason; 9] = [
+    pub const ALL: [DropReason; 10] = [
         DropReason::Full,
         DropReason::Throttled,
         DropReason::DeadLetter,
@@ -78,6 +80,7 @@ impl DropReason {
         DropReason::Failed,
         DropReason::Schema,
         DropReason::Denied,
+        DropReason::Unrouted,
     ];
 
     /// The name used in reports and JSON.
@@ -92,6 +95,7 @@ impl DropReason {
             DropReason::Failed => "failed",
             DropReason::Schema => "schema",
             DropReason::Denied => "denied",
+            DropReason::Unrouted => "unrouted",
         }
     }
 }
@@ -116,7 +120,7 @@ pub struct StageMetrics {
     /// Records that left downstream or were delivered.
     pub completed: u64,
     /// Records dropped here, by reason.
-    pub dropped: [u64; 9],
+    pub dropped: [u64; 10],
     /// Records this stage created (duplicates from re-reads and
     /// redeliveries): they count as generated in the conservation balance.
     pub created: u64,

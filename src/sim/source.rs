@@ -9,7 +9,7 @@
 //! integrated rate: independent Poisson counts per bucket are exactly a
 //! multinomial split of the Poisson total.
 
-use super::batch::Batch;
+use super::batch::{content_group, Batch};
 use super::dist::Dist;
 use super::rng::Stream;
 use super::time::{round_ns, Nanos, NS_PER_S};
@@ -31,6 +31,63 @@ pub struct TraceRow {
     pub time_ns: Nanos,
     pub count: u64,
     pub bytes: Option<u64>,
+}
+
+/// A record kind a source emits, with its share of the records and size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KindMix {
+    /// Scenario-wide kind id carried in [`Batch::kind`] (from 1; 0 = none).
+    pub id: u16,
+    pub name: String,
+    /// Share of the source's records (the shares of a source sum to 1).
+    pub share: f64,
+    /// Bytes per record of this kind.
+    pub size: Dist,
+}
+
+/// Splits `count` records over kinds with shares `shares`: each kind's
+/// quota is `count · share` plus the fraction it was owed by earlier calls
+/// (`carry`); whole quotas are given, the records left over go to the
+/// largest remainders (ties to the first kind), and what each kind is still
+/// owed (or was given ahead) is carried. The counts sum to `count` exactly,
+/// and over any run of calls every kind's total stays within the number of
+/// kinds of `share` times the records split: deterministic, no draws.
+pub fn apportion(count: u64, shares: &[f64], carry: &mut [f64], out: &mut [u64]) {
+    let quota = |share: f64, owed: f64| count as f64 * share + owed;
+    let mut given = 0u64;
+    for ((n, &share), &owed) in out.iter_mut().zip(shares).zip(carry.iter()) {
+        let q = quota(share, owed);
+        *n = if q > 0.0 { q.floor() as u64 } else { 0 };
+        given += *n;
+    }
+    // Float rounding aside, whole quotas sum to at most `count`; clamped
+    // negative quotas can push the sum over it, so adjust both ways.
+    while given != count {
+        let short = given < count;
+        let mut best: Option<(usize, f64)> = None;
+        for (i, ((&n, &share), &owed)) in out.iter().zip(shares).zip(carry.iter()).enumerate() {
+            let rem = quota(share, owed) - n as f64;
+            let better = match best {
+                None => short || n > 0,
+                Some((_, b)) if short => rem > b,
+                Some((_, b)) => n > 0 && rem < b,
+            };
+            if better {
+                best = Some((i, rem));
+            }
+        }
+        let Some((i, _)) = best else { break };
+        if short {
+            out[i] += 1;
+            given += 1;
+        } else {
+            out[i] -= 1;
+            given -= 1;
+        }
+    }
+    for ((owed, &share), &n) in carry.iter_mut().zip(shares).zip(out.iter()) {
+        *owed += count as f64 * share - n as f64;
+    }
 }
 
 /// A temporary multiplication of a source's rate.
@@ -105,6 +162,11 @@ pub struct SourceConfig {
     /// Late data: (share of records, delay between event time and arrival
     /// in nanoseconds). Poisson and constant arrivals only.
     pub lateness: Option<(f64, Dist)>,
+    /// Record kinds (empty: every record has kind 0 and `record_bytes`).
+    /// In the exact regime each record draws its kind (shares as
+    /// probabilities); an aggregated source splits each batch into one batch
+    /// per kind by [`apportion`].
+    pub kinds: Vec<KindMix>,
 }
 
 /// Duplicates a source injects: a share of records are copies of recent
@@ -259,6 +321,14 @@ pub struct SourceState {
     stationary_poisson: bool,
     /// Bytes of every record when the size is deterministic (no draw).
     fixed_bytes: Option<u64>,
+    /// Records generated per kind (in the order of `SourceConfig::kinds`).
+    pub kind_generated: Vec<u64>,
+    /// Fractions of a record each kind is owed by [`apportion`].
+    kind_carry: Vec<f64>,
+    /// Scratch for the per-kind counts of a split.
+    kind_split: Vec<u64>,
+    /// The kinds' shares (in the order of `SourceConfig::kinds`).
+    kind_shares: Vec<f64>,
 }
 
 impl SourceState {
@@ -275,6 +345,10 @@ impl SourceState {
                 Dist::Deterministic { value } => Some(value as u64),
                 _ => None,
             },
+            kind_generated: vec![0; cfg.kinds.len()],
+            kind_carry: vec![0.0; cfg.kinds.len()],
+            kind_split: vec![0; cfg.kinds.len()],
+            kind_shares: cfg.kinds.iter().map(|k| k.share).collect(),
         }
     }
 
@@ -345,6 +419,30 @@ impl SourceState {
             return None;
         }
         match &cfg.arrivals {
+            Arrivals::Trace(rows) if !cfg.kinds.is_empty() => {
+                let row = rows[self.trace_pos];
+                let count = row.count.min(remaining);
+                if cfg.aggregate_ns.is_some() {
+                    self.push_kinds(cfg, out, count, row.bytes, (now, now, 0), 0);
+                } else {
+                    let mut left = row.bytes.unwrap_or(0);
+                    for i in 0..count {
+                        let k = self.draw_kind(cfg);
+                        let b = match row.bytes {
+                            Some(_) if i + 1 == count => left,
+                            Some(total) => total / count,
+                            None => cfg.kinds[k].size.sample(&mut self.rng) as u64,
+                        };
+                        left = left.saturating_sub(b);
+                        self.push(out, 1, b, now, 0);
+                        if let Some(last) = out.last_mut() {
+                            last.kind = cfg.kinds[k].id;
+                        }
+                    }
+                }
+                self.trace_pos += 1;
+                rows.get(self.trace_pos).map(|r| r.time_ns.max(now))
+            }
             Arrivals::Trace(rows) => {
                 let row = rows[self.trace_pos];
                 let count = row.count.min(remaining);
@@ -389,7 +487,9 @@ impl SourceState {
                         }
                         .min(left);
                         left -= count;
-                        if count > 0 {
+                        if count > 0 && !cfg.kinds.is_empty() {
+                            self.push_kinds(cfg, out, count, None, (t0 + dt / 2, t0, dt), key);
+                        } else if count > 0 {
                             let bytes = cfg.record_bytes.sample_sum(count, &mut self.rng).round() as u64;
                             self.push(out, count, bytes, t0 + dt / 2, dt);
                             if let Some(b) = out.last_mut() {
@@ -441,9 +541,13 @@ impl SourceState {
 
     #[inline(always)]
     fn emit_one(&mut self, cfg: &SourceConfig, now: Nanos) -> (Batch, Option<Nanos>) {
-        let bytes = match self.fixed_bytes {
-            Some(b) => b,
-            None => cfg.record_bytes.sample(&mut self.rng) as u64,
+        let (kind, bytes) = if !cfg.kinds.is_empty() {
+            self.draw_kind_and_size(cfg)
+        } else {
+            match self.fixed_bytes {
+                Some(b) => (0, b),
+                None => (0, cfg.record_bytes.sample(&mut self.rng) as u64),
+            }
         };
         let key = match &cfg.key_shares {
             Some(shares) => {
@@ -464,6 +568,7 @@ impl SourceState {
         };
         let mut b = Batch::new(1, bytes, now);
         b.key = key;
+        b.kind = kind;
         if let Some(d) = cfg.duplicates {
             self.mark_duplicate(&d, &mut b);
         }
@@ -477,12 +582,86 @@ impl SourceState {
         (b, self.next_arrival(cfg, now))
     }
 
+    /// Draws one record's kind (index into `cfg.kinds`) and counts it.
+    fn draw_kind(&mut self, cfg: &SourceConfig) -> usize {
+        let mut u = self.rng.uniform();
+        let mut k = cfg.kinds.len() - 1;
+        for (i, kind) in cfg.kinds.iter().enumerate() {
+            if u < kind.share {
+                k = i;
+                break;
+            }
+            u -= kind.share;
+        }
+        self.kind_generated[k] += 1;
+        k
+    }
+
+    /// A single record's kind id and size, drawn in that order.
+    #[inline(never)]
+    fn draw_kind_and_size(&mut self, cfg: &SourceConfig) -> (u16, u64) {
+        let k = self.draw_kind(cfg);
+        let kind = &cfg.kinds[k];
+        (kind.id, kind.size.sample(&mut self.rng) as u64)
+    }
+
+    /// Pushes `count` records as one batch per kind ([`apportion`]), each
+    /// with its kind's sizes (or its part of `bytes`, when given), event
+    /// times `(mean, min, span)` and `key`; then duplicates and late records
+    /// per batch as for a batch without kinds.
+    fn push_kinds(
+        &mut self,
+        cfg: &SourceConfig,
+        out: &mut Vec<Batch>,
+        count: u64,
+        bytes: Option<u64>,
+        (event_time, event_min, span): (Nanos, Nanos, Nanos),
+        key: u32,
+    ) {
+        let mut split = std::mem::take(&mut self.kind_split);
+        apportion(count, &self.kind_shares, &mut self.kind_carry, &mut split);
+        let mut bytes_left = bytes.unwrap_or(0);
+        let mut records_left = count;
+        for (k, &n) in split.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let b = match bytes {
+                Some(total) => {
+                    records_left -= n;
+                    let part = if records_left == 0 {
+                        bytes_left
+                    } else {
+                        ((total as u128 * n as u128) / count as u128) as u64
+                    };
+                    bytes_left -= part;
+                    part
+                }
+                None => cfg.kinds[k].size.sample_sum(n, &mut self.rng).round() as u64,
+            };
+            self.kind_generated[k] += n;
+            self.push(out, n, b, event_time, span);
+            if let Some(last) = out.last_mut() {
+                last.event_min = event_min;
+                last.key = key;
+                last.kind = cfg.kinds[k].id;
+                if let Some(d) = cfg.duplicates {
+                    last.duplicates = self.rng.binomial(n, d.fraction);
+                }
+            }
+            if let Some((share, delay)) = &cfg.lateness {
+                self.make_late(out, *share, delay);
+            }
+        }
+        self.kind_split = split;
+    }
+
     /// Makes the last (one-record) batch of `out` a duplicate of a recent
     /// original with probability `fraction`, or a new original.
     fn mark_duplicate(&mut self, d: &Duplicates, b: &mut Batch) {
         if self.originals > 0 && self.rng.uniform() < d.fraction {
             let back = self.rng.below(d.spread.max(1).min(self.originals));
-            b.group = self.originals - back;
+            b.group = content_group(self.originals - back);
             b.variant = if self.rng.uniform() < d.near {
                 1 + self.rng.below(u32::MAX as u64 - 1) as u32
             } else {
@@ -491,7 +670,7 @@ impl SourceState {
             b.duplicates = 1;
         } else {
             self.originals += 1;
-            b.group = self.originals;
+            b.group = content_group(self.originals);
         }
     }
 
@@ -547,6 +726,7 @@ mod tests {
             dead_letter: None,
             duplicates: None,
             lateness: None,
+            kinds: vec![],
         }
     }
 
@@ -617,6 +797,34 @@ mod tests {
         let total: u64 = out.iter().map(|b| b.count).sum();
         assert!((total as i64 - 33_330).abs() <= 1, "{total}");
         assert!(out.iter().all(|b| b.key < 4 && b.bytes == b.count * 100));
+    }
+
+    #[test]
+    fn apportioning_gives_exact_counts_and_keeps_every_kinds_total_within_the_number_of_kinds() {
+        let shares = [0.55, 0.3, 0.15];
+        let (mut carry, mut out, mut total) = ([0.0; 3], [0u64; 3], [0u64; 3]);
+        let mut split = 0u64;
+        for count in (1..400u64).chain([1, 1, 1, 2, 7, 1_000_003]) {
+            apportion(count, &shares, &mut carry, &mut out);
+            assert_eq!(out.iter().sum::<u64>(), count);
+            split += count;
+            for k in 0..3 {
+                total[k] += out[k];
+                assert!(
+                    (total[k] as f64 - shares[k] * split as f64).abs() < 3.0,
+                    "{k}: {total:?} of {split}"
+                );
+            }
+        }
+        // Single records take turns by what each kind is owed.
+        let (mut carry, mut out) = ([0.0; 2], [0u64; 2]);
+        let turns: Vec<u64> = (0..4)
+            .map(|_| {
+                apportion(1, &[0.5, 0.5], &mut carry, &mut out);
+                out[1]
+            })
+            .collect();
+        assert_eq!(turns, [0, 1, 0, 1]);
     }
 
     #[test]

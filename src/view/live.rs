@@ -32,6 +32,7 @@ pub const SOURCE_KEYS: &[&str] = &[
     "rate",
     "to",
     "record_size",
+    "kinds",
     "aggregate",
     "key_buckets",
     "key_skew",
