@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH" TRUNK_SKIP_VERSION_CHECK=true CARGO_TERM_COLOR=never
+export PATH="$PWD/www/node_modules/.bin:$HOME/.cargo/bin:$PATH" TRUNK_SKIP_VERSION_CHECK=true CARGO_TERM_COLOR=never
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%T)"; }
 
 step "rustfmt"

@@ -298,6 +298,10 @@ pub struct Snapshot {
     pub focus: Option<FocusValue>,
     /// Simulated events per wall second over the last slice (filled by the worker).
     pub events_per_s: f64,
+    /// The run's digest once it has finished (the same as `pipelab run`'s
+    /// for the same text and settings: the shipped bundle's check).
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 /// A whole other run, for the A/B overlay.
@@ -660,6 +664,7 @@ impl Session {
             conservation_holds: r.conservation.holds,
             focus: focus.and_then(|(stage, metric)| metric_value(&r, stage, metric)),
             events_per_s: 0.0,
+            digest: self.finished().then(|| r.digest.clone()),
         }
     }
 
@@ -922,6 +927,7 @@ mod tests {
         }
         let snap = s.snapshot(8, None);
         assert_eq!((snap.first_point, snap.points.len()), (8, 3));
+        assert_eq!(snap.digest, None, "no digest before the end");
         assert!(snap.t_s > 0.0 && snap.progress > 0.0 && snap.progress < 1.0);
         let rate = snap.points.last().unwrap().rate[1];
         assert!(rate > 0.0, "the server completes records: {rate}");
