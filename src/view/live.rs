@@ -47,6 +47,7 @@ pub const SOURCE_KEYS: &[&str] = &[
     "dead_letter",
     "duplicates",
     "lateness",
+    "region",
 ];
 
 /// Where a scenario comes from.
@@ -549,7 +550,7 @@ impl Session {
                 id: s.id.clone(),
                 kind: "source".into(),
                 service: String::new(),
-                region: None,
+                region: s.region.clone(),
                 help: "Generates records: Poisson, constant or a trace, with an optional daily profile, \
                        spikes, duplicates and late data."
                     .into(),
