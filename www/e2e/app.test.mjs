@@ -205,6 +205,9 @@ test('an inspector edit changes the results; a malformed edit shows a located me
   await page.locator('#inspector').waitFor();
   assert.equal(await page.locator('#inspector-title').textContent(), 'writer');
   assert.ok(await page.locator('#inspector .help').textContent().then((t) => t.length > 40), 'help paragraph');
+  // Units come from the core's parameter info, not from key names.
+  assert.equal(await page.locator('form.param[data-key="servers"] .unit').textContent(), 'servers (or infinite)');
+  assert.match(await page.locator('form.param[data-key="service"] .unit').textContent(), /^s per record/);
   await shot(page, 'inspector-writer');
   // Bad value: the core's located error appears, the page stays.
   await page.fill('#param-writer-capacity', 'lots');
