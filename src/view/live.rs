@@ -834,19 +834,20 @@ pub fn hint(key: &str, value: Option<&Value>) -> String {
     }
 }
 
-/// What to type for a parameter of a known kind, with an example.
+/// What to type for a parameter of a known kind, with an example (the
+/// inspector shows the unit itself beside the key).
 pub fn typed_hint(p: &crate::models::Param) -> String {
     use crate::models::ParamKind as K;
     match p.kind {
-        K::Duration => format!("a duration ({}), e.g. 40ms, 2s, 15min", p.unit),
-        K::Rate => format!("a rate ({}), e.g. 100/s, 1 MiB/s", p.unit),
-        K::Size => format!("a size ({}), e.g. 600 B, 1 MiB, 2 TB", p.unit),
-        K::Count => format!("a whole number: {}", p.unit),
-        K::Ratio => format!("a number: {}", p.unit),
-        K::Enum => format!("one of {}", p.unit),
+        K::Duration => "a duration with a unit, e.g. 40ms, 2s, 15min".into(),
+        K::Rate => "a rate with a unit, e.g. 100/s, 1 MiB/s".into(),
+        K::Size => "a size with a unit, e.g. 600 B, 1 MiB, 2 TB".into(),
+        K::Count => "a whole number".into(),
+        K::Ratio => "a number".into(),
+        K::Enum => "one of the names above".into(),
         K::Bool => "true or false".into(),
-        K::Text => format!("text: {}", p.unit),
-        K::Table => format!("inline TOML: {}", p.unit),
+        K::Text => "text".into(),
+        K::Table => "inline TOML, e.g. { key = value } or [{ … }]".into(),
     }
 }
 
