@@ -33,10 +33,13 @@ wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION" \
   || { say "installing wasm-bindgen-cli $WB_VERSION"; cargo install wasm-bindgen-cli --version "$WB_VERSION"; }
 # (no --locked: its lockfile pins a crate version the registry no longer serves)
 
-if [ "${1:-}" != "--app" ]; then
-  if [ ! -d www/node_modules/playwright-core ] || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
-    say "installing the e2e test's npm packages"
-    (cd www && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-  fi
+# npm (www/package.json, exact versions): binaryen's wasm-opt 132, which the
+# app build runs (Debian's binaryen 108 cannot read this wasm), and the e2e
+# tests' playwright-core (no browser download: the tests use Debian's chromium).
+# scripts/serve.sh and scripts/test.sh put www/node_modules/.bin first on PATH.
+if [ ! -d www/node_modules/playwright-core ] || [ ! -d www/node_modules/binaryen ] \
+   || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
+  say "installing the npm packages (wasm-opt, playwright-core)"
+  (cd www && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked

@@ -450,7 +450,10 @@ pub fn main() -> i32 {
                 }
                 outln!("  {}", k.help);
                 if !k.params.is_empty() {
-                    outln!("  parameters: {}", k.params.join(", "));
+                    outln!("  parameters:");
+                    for p in k.params {
+                        outln!("    {:<26} {:<8} {}", p.name, p.kind.name(), p.unit);
+                    }
                 }
                 for l in k.limits {
                     outln!(

@@ -523,6 +523,9 @@ pub fn import(text: &str) -> Result<Imported, MermaidError> {
         }
         let bulk = kind_of(&roles, &to) == "transfer";
         source_base(&mut sources, n.id.clone(), to, bulk);
+        if let (Some(r), Some(Value::Object(s))) = (region_of(&n.id), sources.last_mut()) {
+            s.insert("region".into(), json!(r));
+        }
         if let Some((_, t)) = dead_ok.iter().find(|(f, _)| f == &n.id) {
             if let Some(Value::Object(s)) = sources.last_mut() {
                 s.insert("dead_letter".into(), json!(t));

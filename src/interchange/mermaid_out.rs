@@ -144,10 +144,19 @@ pub fn export(sc: &Scenario) -> String {
         format!("{}{o}{}{c}", m(id), quote(label))
     };
     // Sources and stages without a region at the top; regions as subgraphs.
-    for s in &sc.sources {
-        let _ = writeln!(out, "    {}", node(&s.id, &s.id, "source"));
-    }
     let mut regions: Vec<&str> = Vec::new();
+    for s in &sc.sources {
+        match s.region.as_deref() {
+            Some(r) => {
+                if !regions.contains(&r) {
+                    regions.push(r);
+                }
+            }
+            None => {
+                let _ = writeln!(out, "    {}", node(&s.id, &s.id, "source"));
+            }
+        }
+    }
     for st in &sc.stages {
         match st.region.as_deref() {
             Some(r) => {
@@ -170,6 +179,9 @@ pub fn export(sc: &Scenario) -> String {
             sid.push('_');
         }
         let _ = writeln!(out, "    subgraph {sid} [{}]", quote(r));
+        for s in sc.sources.iter().filter(|s| s.region.as_deref() == Some(*r)) {
+            let _ = writeln!(out, "        {}", node(&s.id, &s.id, "source"));
+        }
         for st in sc.stages.iter().filter(|s| s.region.as_deref() == Some(*r)) {
             let _ = writeln!(
                 out,

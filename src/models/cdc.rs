@@ -39,7 +39,11 @@ pub const CDC: KindInfo = KindInfo {
            SQL store's in-flight rows is the consistency check: the rows on which the two stores differ. It \
            does not model stream shards, the 24-hour retention of DynamoDB Streams, reordering or failed \
            applies.",
-    params: &["appliers", "batch_size", "propagation"],
+    params: &[
+        super::count("appliers", "appliers"),
+        super::count("batch_size", "changes per hand-over"),
+        super::dur("propagation", "s"),
+    ],
     has_to: true,
     limits: &[],
 };

@@ -19,7 +19,12 @@ pub const QUEUE: KindInfo = KindInfo {
            service. Service time per record comes from a distribution, plus an optional fixed time per batch and \
            a per-server byte throughput. With one record per batch and exponential times it is the textbook \
            M/M/c/K queue. It does not model priorities or preemption.",
-    params: &["servers", "service", "per_batch", "throughput"],
+    params: &[
+        super::count("servers", "servers (or infinite)"),
+        super::dur("service", "s per record (or a distribution)"),
+        super::dur("per_batch", "s per batch"),
+        super::rate("throughput", "bytes/s per server"),
+    ],
     has_to: true,
     limits: &[],
 };
@@ -30,7 +35,7 @@ pub const DELAY: KindInfo = KindInfo {
     gcp: "",
     help: "A pure delay: every batch waits its own time drawn from a distribution, with no queueing (network \
            latency, a fixed processing lag). It does not limit throughput; put a queue in front for that.",
-    params: &["delay"],
+    params: &[super::dur("delay", "s (or a distribution)")],
     has_to: true,
     limits: &[],
 };
@@ -41,7 +46,7 @@ pub const BATCHER: KindInfo = KindInfo {
     gcp: "",
     help: "Gathers records and emits them as one batch when `size` records have arrived or `window` has passed \
            since the first of them, whichever comes first (a producer's linger time, a micro-batch trigger).",
-    params: &["size", "window"],
+    params: &[super::count("size", "records per batch"), super::dur("window", "s")],
     has_to: true,
     limits: &[],
 };
@@ -56,7 +61,10 @@ pub const ROUTER: KindInfo = KindInfo {
            record goes to the route of the kind its source gave it; a route without `kind` is the default, and a \
            record whose kind has no route and there is no default is dropped as `unrouted`). It takes no time \
            and holds nothing; back-pressure from an output reaches the sender directly.",
-    params: &["by", "routes"],
+    params: &[
+        super::choice("by", "ratio | key | kind"),
+        super::table("routes", "[{ to, weight }] or [{ kind, to }]"),
+    ],
     has_to: false,
     limits: &[],
 };

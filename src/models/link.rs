@@ -34,7 +34,13 @@ pub const LINK: KindInfo = KindInfo {
            connections. `egress` says where the bytes go for the cost model: `\"none\"` (default: into the \
            cloud, free), `\"internet\"` (internet egress per GB, in the provider's monthly volume tiers) or \
            `\"inter_region\"` (inter-region transfer per GB); the bytes carried are metered either way.",
-    params: &["flavour", "bandwidth", "latency", "ceiling", "egress"],
+    params: &[
+        super::choice("flavour", "direct_connect | interconnect | vpn"),
+        super::rate("bandwidth", "bytes/s"),
+        super::dur("latency", "s"),
+        super::ratio("ceiling", "usable share of bandwidth, 0 to 1"),
+        super::choice("egress", "none | internet | inter_region"),
+    ],
     has_to: true,
     limits: &[
         Limit {

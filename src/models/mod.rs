@@ -43,15 +43,155 @@ pub struct KindInfo {
     pub gcp: &'static str,
     /// One paragraph of user-facing help: what it models and what it does not.
     pub help: &'static str,
-    /// Its parameter names (for suggestions and the inspector).
-    pub params: &'static [&'static str],
+    /// Its parameters: names (for suggestions), kinds and units (for the
+    /// inspector and `pipelab kinds`).
+    pub params: &'static [Param],
     /// Whether `to` applies (false for routers and sinks).
     pub has_to: bool,
     /// Published service limits used as parameter defaults, with sources.
     pub limits: &'static [Limit],
 }
 
+/// What a parameter's value is: how the inspector asks for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamKind {
+    /// A duration (`40ms`, `2h`) or a distribution of durations.
+    Duration,
+    /// Something per unit of time (`100/s`, `1 MiB/s`).
+    Rate,
+    /// An amount of data (`600 B`, `2 TB`).
+    Size,
+    /// A whole number of things.
+    Count,
+    /// A plain number: a share, a probability, an exponent.
+    Ratio,
+    /// One of a few names.
+    Enum,
+    /// `true` or `false`.
+    Bool,
+    /// A name or an id.
+    Text,
+    /// An inline table or an array of them.
+    Table,
+}
+
+impl ParamKind {
+    /// Lower-case name, as the inspector shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamKind::Duration => "duration",
+            ParamKind::Rate => "rate",
+            ParamKind::Size => "size",
+            ParamKind::Count => "count",
+            ParamKind::Ratio => "ratio",
+            ParamKind::Enum => "enum",
+            ParamKind::Bool => "bool",
+            ParamKind::Text => "text",
+            ParamKind::Table => "table",
+        }
+    }
+}
+
+/// One parameter of a kind (or of every stage, or of a source).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: ParamKind,
+    /// What the number counts or measures (`s`, `records/s per shard`,
+    /// `bytes`, `workers`); for enums and booleans the choices; for tables
+    /// their shape. Never empty.
+    pub unit: &'static str,
+}
+
+const fn param(name: &'static str, kind: ParamKind, unit: &'static str) -> Param {
+    Param { name, kind, unit }
+}
+/// A duration parameter in `unit` (seconds, or seconds per something).
+pub const fn dur(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Duration, unit)
+}
+pub const fn rate(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Rate, unit)
+}
+pub const fn size(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Size, unit)
+}
+pub const fn count(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Count, unit)
+}
+pub const fn ratio(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Ratio, unit)
+}
+/// One of `choices` (written `a | b | c`).
+pub const fn choice(name: &'static str, choices: &'static str) -> Param {
+    param(name, ParamKind::Enum, choices)
+}
+pub const fn flag(name: &'static str) -> Param {
+    param(name, ParamKind::Bool, "true | false")
+}
+pub const fn text(name: &'static str, unit: &'static str) -> Param {
+    param(name, ParamKind::Text, unit)
+}
+/// An inline table or array of the shape `shape`.
+pub const fn table(name: &'static str, shape: &'static str) -> Param {
+    param(name, ParamKind::Table, shape)
+}
+
+/// Keys every stage may have (besides `id` and `kind`), with units.
+pub const COMMON_PARAMS: &[Param] = &[
+    text("label", "name shown in diagrams"),
+    text("region", "diagram region name"),
+    text("to", "stage id"),
+    count("capacity", "records (or unbounded)"),
+    choice("on_full", "drop | block | reject"),
+    table("rate_limit", "{ rate, burst }"),
+    table("retry", "{ max, base, cap }"),
+    text("dead_letter", "stage id"),
+];
+
+/// A source's keys (besides `id`), with units.
+pub const SOURCE_PARAMS: &[Param] = &[
+    choice("arrivals", "poisson | constant | trace"),
+    rate("rate", "records/s"),
+    text("to", "stage id"),
+    text("region", "diagram region name"),
+    size("record_size", "bytes per record (or a distribution)"),
+    dur("aggregate", "s per batch interval"),
+    count("key_buckets", "key buckets"),
+    ratio("key_skew", "Zipf exponent (0 = uniform)"),
+    ratio("hot_key_share", "share of records, 0 to 1"),
+    count("buffer", "records (or unbounded)"),
+    choice("on_full", "drop | block"),
+    dur("start", "s from the run's start"),
+    dur("stop", "s from the run's start"),
+    count("limit", "records"),
+    table("profile", "24 hourly rate multipliers"),
+    table("spikes", "[{ start, duration, factor }]"),
+    text("trace", "CSV rows time,count[,bytes]"),
+    table("retry", "{ max, base, cap }"),
+    text("dead_letter", "stage id"),
+    table("duplicates", "{ fraction, near, dim, noise, spread }"),
+    table("lateness", "{ fraction, delay }"),
+    table("kinds", "[{ name, share, size }]"),
+];
+
+/// A key's parameter info for a node of `kind` (`"source"` for sources):
+/// the kind's own, then the keys every stage has.
+pub fn param_info(kind: &str, key: &str) -> Option<&'static Param> {
+    if kind == "source" {
+        return SOURCE_PARAMS.iter().find(|p| p.name == key);
+    }
+    kind_info(kind)
+        .and_then(|k| k.params.iter().find(|p| p.name == key))
+        .or_else(|| COMMON_PARAMS.iter().find(|p| p.name == key))
+}
+
 impl KindInfo {
+    /// Its parameter names, in order.
+    pub fn param_names(&self) -> impl Iterator<Item = &'static str> {
+        self.params.iter().map(|p| p.name)
+    }
+
     /// The value of the published limit whose name starts with `name`.
     ///
     /// Defaults read limits by name, not position, so adding a limit to a
@@ -156,10 +296,10 @@ pub fn parse_params<T: DeserializeOwned>(kind: &KindInfo, params: &Params) -> Re
         let msg = e.into_inner().to_string();
         if let Some(rest) = msg.strip_prefix("unknown field `") {
             let key = rest.split('`').next().unwrap_or("").to_string();
-            let hint = suggest(&key, kind.params.iter().chain(COMMON_KEYS).copied())
+            let hint = suggest(&key, kind.param_names().chain(COMMON_KEYS.iter().copied()))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            let known = kind.params.join("`, `");
+            let known = kind.param_names().collect::<Vec<_>>().join("`, `");
             return ParamError::at(
                 &key,
                 format!(
@@ -364,5 +504,50 @@ pub(crate) mod harness {
             .find(|(k, _)| *k == name)
             .unwrap_or_else(|| panic!("no extra `{name}`"))
             .1
+    }
+}
+
+#[cfg(test)]
+mod param_tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_of_every_kind_has_a_unit_and_a_kind() {
+        let mut n = 0;
+        for k in KINDS {
+            for (i, p) in k.params.iter().enumerate() {
+                n += 1;
+                assert!(!p.unit.trim().is_empty(), "{}.{} has no unit", k.name, p.name);
+                assert!(
+                    !k.params[..i].iter().any(|q| q.name == p.name),
+                    "{}.{} listed twice",
+                    k.name,
+                    p.name
+                );
+                assert_eq!(param_info(k.name, p.name), Some(p));
+                if p.kind == ParamKind::Enum {
+                    assert!(
+                        p.unit.contains(" | "),
+                        "{}.{}: an enum lists its choices",
+                        k.name,
+                        p.name
+                    );
+                }
+            }
+        }
+        assert!(n > 100, "{n} parameters");
+        // Keys every stage has, and every source key, have units too.
+        let common: Vec<&str> = COMMON_KEYS
+            .iter()
+            .copied()
+            .filter(|k| !matches!(*k, "id" | "kind"))
+            .collect();
+        assert_eq!(COMMON_PARAMS.iter().map(|p| p.name).collect::<Vec<_>>(), common);
+        for p in COMMON_PARAMS.iter().chain(SOURCE_PARAMS) {
+            assert!(!p.unit.trim().is_empty(), "{} has no unit", p.name);
+        }
+        assert_eq!(param_info("queue", "capacity").map(|p| p.kind), Some(ParamKind::Count));
+        assert_eq!(param_info("source", "rate").map(|p| p.kind), Some(ParamKind::Rate));
+        assert_eq!(param_info("queue", "shards"), None);
     }
 }

@@ -24,7 +24,10 @@ pub const MONITOR: KindInfo = KindInfo {
            60 s), stop or resume it, or send it a notification record (to invoke a function). Links from a \
            monitor are control links and carry no data. Not modelled: metric publication delay, missing-data \
            treatment, anomaly detection.",
-    params: &["alarms"],
+    params: &[super::table(
+        "alarms",
+        "[{ id, watch, metric, above | below, period, evaluation_periods, cooldown, action }]",
+    )],
     has_to: false,
     limits: &[Limit {
         provider: "AWS",

@@ -196,6 +196,25 @@ pub fn parse_trace(csv: &str) -> Result<Vec<TraceRow>, String> {
     Ok(rows)
 }
 
+/// Longest region name, in characters (it labels a box in the diagram).
+pub const MAX_REGION_CHARS: usize = 80;
+
+/// What is wrong with a region name, if anything.
+fn region_problem(r: &str) -> Option<String> {
+    if r.trim().is_empty() {
+        Some("is empty: name the region (on-premises, a cloud region, a VPC) or leave the key out".into())
+    } else if r.chars().count() > MAX_REGION_CHARS {
+        Some(format!(
+            "is {} characters long; at most {MAX_REGION_CHARS}",
+            r.chars().count()
+        ))
+    } else if r.chars().any(char::is_control) {
+        Some("contains a control character (a line break or a tab)".into())
+    } else {
+        None
+    }
+}
+
 /// Validates `sc` (whose original text is `text`, for locating errors) and
 /// builds the engine configuration.
 pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> {
@@ -242,6 +261,23 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 Some("id"),
                 format!("`{}` is used by another source or stage", s.id),
             );
+        }
+    }
+    // Regions (diagram groups) of stages and sources: a name a person can read.
+    let regions = sc
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ("stage", i, &s.id, &s.region))
+        .chain(
+            sc.sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| ("source", i, &s.id, &s.region)),
+        );
+    for (section, i, id, region) in regions {
+        if let Some(problem) = region.as_deref().and_then(region_problem) {
+            c.err(section, i, id, Some("region"), problem);
         }
     }
     let ids: Vec<&str> = sc.stages.iter().map(|s| s.id.as_str()).collect();

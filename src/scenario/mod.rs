@@ -187,6 +187,34 @@ on_full = "drop"         # or "block"
     }
 
     #[test]
+    fn a_source_may_name_its_region_and_a_bad_region_is_located() {
+        let with = MM4.replace("to = \"server\"", "to = \"server\"\nregion = \"on-premises\"");
+        let (sc, _) = load(&with, Format::Toml).unwrap();
+        assert_eq!(sc.sources[0].region.as_deref(), Some("on-premises"));
+        // The region is drawing only: the run is the same.
+        let digest = |t: &str| {
+            crate::run::run_text(t, Format::Toml, &Default::default())
+                .unwrap()
+                .1
+                .digest
+        };
+        assert_eq!(digest(&with), digest(MM4));
+        let e = first_error(
+            &MM4.replace("to = \"server\"", "to = \"server\"\nregion = \" \""),
+            Format::Toml,
+        );
+        assert_eq!((e.line, e.path.as_str()), (Some(12), "source[0].region"), "{e}");
+        assert!(e.message.contains("empty"), "{e}");
+        let long = "x".repeat(compile::MAX_REGION_CHARS + 1);
+        let e = first_error(
+            &MM4.replace("servers = 4", &format!("servers = 4\nregion = \"{long}\"")),
+            Format::Toml,
+        );
+        assert_eq!(e.path, "stage[0].region", "{e}");
+        assert!(e.message.contains("at most 80"), "{e}");
+    }
+
+    #[test]
     fn links_to_missing_stages_and_cycles_are_located() {
         let e = first_error(&MM4.replace("to = \"server\"", "to = \"sever\""), Format::Toml);
         assert_eq!((e.line, e.path.as_str()), (Some(11), "source[0].to"), "{e}");

@@ -281,6 +281,10 @@ pub enum ArrivalKind {
 pub struct SourceSpec {
     pub id: String,
     pub arrivals: ArrivalKind,
+    /// Diagram region, as for stages (on-premises, a cloud region, …): the
+    /// diagram draws the source inside it. Not part of the simulation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// Base rate (poisson and constant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<Rate>,

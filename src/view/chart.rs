@@ -139,13 +139,96 @@ pub fn draw_with<DB: DrawingBackend>(
     span_s: Option<f64>,
     dark: bool,
 ) -> Result<PlotArea, String> {
+    draw_compare(root, data, overlay.map(|o| (o, "", "")), span_s, dark)
+}
+
+/// The legend's width in a band right of the plot, for a chart `w` pixels
+/// wide: a fifth of it, within 110..=220 px; none below 360 px (the legend
+/// then takes a band above the plot).
+fn legend_band_px(w: u32) -> u32 {
+    if w < 360 {
+        0
+    } else {
+        (w / 5).clamp(110, 220)
+    }
+}
+
+/// One legend row: a name, and whether its solid (this run) and dashed
+/// (the overlay run) lines are drawn, in palette colour `colour`.
+struct LegendRow {
+    name: String,
+    solid: bool,
+    dashed: bool,
+    colour: usize,
+}
+
+/// Legend rows: each name once, so an A/B pair (same name in both runs)
+/// shares one row and one colour.
+fn legend_rows(data: &ChartData, ov: &ChartData) -> Vec<LegendRow> {
+    let mut rows: Vec<LegendRow> = data
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LegendRow {
+            name: l.name.clone(),
+            solid: true,
+            dashed: false,
+            colour: i % PALETTE.len(),
+        })
+        .collect();
+    for l in &ov.lines {
+        match rows.iter_mut().find(|r| r.name == l.name) {
+            Some(r) => r.dashed = true,
+            None => {
+                let colour = rows.len() % PALETTE.len();
+                rows.push(LegendRow {
+                    name: l.name.clone(),
+                    solid: false,
+                    dashed: true,
+                    colour,
+                })
+            }
+        }
+    }
+    rows
+}
+
+/// `text` shortened with an ellipsis until it is at most `max_px` wide.
+fn fit<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, font: &TextStyle, max_px: u32) -> String {
+    let width = |s: &str| area.estimate_text_size(s, font).map_or(0, |(w, _)| w);
+    if width(text) <= max_px {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let s: String = chars.iter().collect::<String>() + "…";
+        if width(&s) <= max_px {
+            return s;
+        }
+    }
+    String::new()
+}
+
+/// Draws `data` and, for an A/B comparison, `overlay` = (the other run,
+/// this run's label, the other run's label): the other run dashed in the
+/// same colours on the same axes. The legend sits in a band of its own
+/// (right of the plot, or above it on narrow charts), so it never hides a
+/// line; a line that is in both runs has one legend row with both samples.
+pub fn draw_compare<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    overlay: Option<(&ChartData, &str, &str)>,
+    span_s: Option<f64>,
+    dark: bool,
+) -> Result<PlotArea, String> {
     let empty = ChartData {
         title: String::new(),
         y_label: String::new(),
         lines: Vec::new(),
         cursor_s: None,
     };
-    let ov = overlay.unwrap_or(&empty);
+    let (ov, label_a, label_b) = overlay.unwrap_or((&empty, "", ""));
     let (bg, fg, grid) = if dark {
         (RGBColor(24, 28, 36), RGBColor(222, 226, 232), RGBColor(58, 64, 76))
     } else {
@@ -167,17 +250,35 @@ pub fn draw_with<DB: DrawingBackend>(
         .chain(ov.lines.iter())
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0f64, f64::max);
-    // Head-room above the data keeps the legend (top left) off the lines.
-    let legend_rows = (data.lines.len() + ov.lines.len()).min(8) as f64;
-    let max_y = if max_y <= 0.0 {
-        1.0
-    } else {
-        max_y * (1.12 + 0.07 * legend_rows)
-    };
+    let max_y = if max_y <= 0.0 { 1.0 } else { max_y * 1.08 };
     let (unit, unit_name) = time_axis_unit(max_t);
-    let mut chart = ChartBuilder::on(root)
-        .caption(&data.title, ("sans-serif", 17).into_font().color(&fg))
+
+    // Title, then the legend's band, then the plot.
+    let title_font = ("sans-serif", 17).into_font().color(&fg);
+    let body = root.titled(&data.title, title_font).map_err(|e| e.to_string())?;
+    let rows = legend_rows(data, ov);
+    let labelled = !label_a.is_empty() || !label_b.is_empty();
+    let ab = !ov.lines.is_empty() && labelled;
+    let font = ("sans-serif", 12).into_font().color(&fg);
+    const ROW_PX: i32 = 17;
+    let (w, _) = body.dim_in_pixel();
+    let band = if rows.is_empty() { 0 } else { legend_band_px(w) };
+    let (plot, legend) = if band > 0 {
+        let (p, l) = body.split_horizontally(w - band);
+        (p, Some((l, true)))
+    } else if rows.is_empty() {
+        (body, None)
+    } else {
+        // Narrow: the rows flow left to right in a band above the plot.
+        let per_row = (w / 150).max(1) as usize;
+        let n = rows.len() + if ab { 2 } else { 0 };
+        let lines = n.div_ceil(per_row).min(3) as i32;
+        let (l, p) = body.split_vertically(lines * ROW_PX + 6);
+        (p, Some((l, false)))
+    };
+    let mut chart = ChartBuilder::on(&plot)
         .margin(12)
+        .margin_top(6)
         .x_label_area_size(34)
         .y_label_area_size(58)
         .build_cartesian_2d(0.0..max_t / unit, 0.0..max_y)
@@ -197,33 +298,28 @@ pub fn draw_with<DB: DrawingBackend>(
         .x_label_formatter(&|v| short(*v))
         .draw()
         .map_err(|e| e.to_string())?;
-    for (i, l) in data.lines.iter().enumerate() {
+    let colour_of = |name: &str, fallback: usize| {
+        let i = rows.iter().find(|r| r.name == name).map_or(fallback, |r| r.colour);
         let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let color = RGBColor(r, g, b);
+        RGBColor(r, g, b)
+    };
+    for (i, l) in data.lines.iter().enumerate() {
         chart
             .draw_series(LineSeries::new(
                 l.points.iter().map(|&(t, v)| (t / unit, v)),
-                color.stroke_width(2),
+                colour_of(&l.name, i).stroke_width(2),
             ))
-            .map_err(|e| e.to_string())?
-            .label(l.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
+            .map_err(|e| e.to_string())?;
     }
     for (i, l) in ov.lines.iter().enumerate() {
-        let (r, g, b) = PALETTE[i % PALETTE.len()];
-        let color = RGBColor(r, g, b).mix(0.75);
         chart
             .draw_series(DashedLineSeries::new(
                 l.points.iter().map(|&(t, v)| (t / unit, v)),
                 6,
                 4,
-                color.stroke_width(2),
+                colour_of(&l.name, i).mix(0.75).stroke_width(2),
             ))
-            .map_err(|e| e.to_string())?
-            .label(l.name.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 6, y)], color.stroke_width(2)) as PathElement<(i32, i32)>
-            });
+            .map_err(|e| e.to_string())?;
     }
     if let Some(c) = data.cursor_s {
         chart
@@ -233,17 +329,79 @@ pub fn draw_with<DB: DrawingBackend>(
             )))
             .map_err(|e| e.to_string())?;
     }
-    if !data.lines.is_empty() || !ov.lines.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(bg.mix(0.85))
-            .border_style(grid)
-            .label_font(("sans-serif", 12).into_font().color(&fg))
-            .draw()
-            .map_err(|e| e.to_string())?;
-    }
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    if let Some((area, column)) = legend {
+        // Entries: for A/B, first what solid and dashed mean, then one row per name.
+        let solid = |a: &DrawingArea<DB, Shift>, x: i32, y: i32, c: RGBColor| {
+            a.draw(&PathElement::new(vec![(x, y), (x + 14, y)], c.stroke_width(3)))
+        };
+        let dashed = |a: &DrawingArea<DB, Shift>, x: i32, y: i32, c: RGBColor| {
+            a.draw(&PathElement::new(vec![(x, y), (x + 5, y)], c.mix(0.75).stroke_width(3)))
+                .and_then(|_| {
+                    a.draw(&PathElement::new(
+                        vec![(x + 9, y), (x + 14, y)],
+                        c.mix(0.75).stroke_width(3),
+                    ))
+                })
+        };
+        type Entry = (String, Option<RGBColor>, Option<RGBColor>);
+        let mut entries: Vec<Entry> = Vec::new();
+        if ab {
+            entries.push((label_a.to_string(), Some(fg), None));
+            entries.push((label_b.to_string(), None, Some(fg)));
+        }
+        for r in &rows {
+            let (cr, cg, cb) = PALETTE[r.colour];
+            let c = RGBColor(cr, cg, cb);
+            entries.push((r.name.clone(), r.solid.then_some(c), r.dashed.then_some(c)));
+        }
+        let (aw, ah) = area.dim_in_pixel();
+        let sample_px = 38;
+        let (col_px, per_line, max_lines) = if column {
+            // Rows start level with the plot's top edge.
+            let top = (yr.start - area.get_base_pixel().1).max(0);
+            let fit_rows = ((ah as i32 - top - 4) / ROW_PX).max(1) as usize;
+            (aw as i32 - 4, 1usize, fit_rows)
+        } else {
+            let per = (aw / 150).max(1) as usize;
+            (aw as i32 / per as i32, per, 3usize)
+        };
+        let capacity = per_line * max_lines;
+        let hidden = entries.len().saturating_sub(capacity);
+        if hidden > 0 {
+            entries.truncate(capacity - 1);
+        }
+        let top = if column {
+            (yr.start - area.get_base_pixel().1).max(0) + 2
+        } else {
+            4
+        };
+        for (k, (name, a, b)) in entries.iter().enumerate() {
+            let x = (k % per_line) as i32 * col_px + 2;
+            let y = top + (k / per_line) as i32 * ROW_PX;
+            let mid = y + ROW_PX / 2 - 1;
+            if let Some(c) = a {
+                solid(&area, x, mid, *c).map_err(|e| e.to_string())?;
+            }
+            if let Some(c) = b {
+                dashed(&area, x + if a.is_some() { 17 } else { 0 }, mid, *c).map_err(|e| e.to_string())?;
+            }
+            let text = fit(&area, name, &font, (col_px - sample_px - 4).max(8) as u32);
+            area.draw(&Text::new(text, (x + sample_px, y + 2), font.clone()))
+                .map_err(|e| e.to_string())?;
+        }
+        if hidden > 0 {
+            let k = entries.len();
+            let x = (k % per_line) as i32 * col_px + 2;
+            let y = top + (k / per_line) as i32 * ROW_PX;
+            area.draw(&Text::new(
+                format!("+{} more", hidden + 1),
+                (x + sample_px, y + 2),
+                font.clone(),
+            ))
+            .map_err(|e| e.to_string())?;
+        }
+    }
     root.present().map_err(|e| e.to_string())?;
     Ok(PlotArea {
         x0_px: xr.start,
@@ -325,5 +483,85 @@ mod tests {
         let t = area.time_at(mid).unwrap();
         assert!((t - 30.0).abs() < 1.0, "{t}");
         assert_eq!(area.time_at(0.0), None);
+    }
+
+    /// The x of the first SVG `<text>` element whose content is `label`.
+    fn text_x(svg: &str, label: &str) -> Option<f64> {
+        let end = svg.find(&format!(">\n{label}\n</text>"))?;
+        let start = svg[..end].rfind("<text")?;
+        let tag = &svg[start..end];
+        let x = tag.split(" x=\"").nth(1)?.split('"').next()?;
+        x.parse().ok()
+    }
+
+    #[test]
+    fn the_legend_sits_beside_the_plot_and_an_ab_pair_shares_one_row() {
+        let line = |name: &str, k: f64| Line {
+            name: name.into(),
+            points: (0..=10).map(|i| (i as f64 * 6.0, k * i as f64)).collect(),
+        };
+        let a = ChartData {
+            title: "Throughput per stage".into(),
+            y_label: "records/s".into(),
+            lines: vec![line("ingest", 1.0), line("etl", 2.0)],
+            cursor_s: None,
+        };
+        let b = ChartData {
+            lines: vec![line("ingest", 3.0), line("etl", 0.5)],
+            ..a.clone()
+        };
+        let mut s = String::new();
+        let area = {
+            let root = SVGBackend::with_string(&mut s, (640, 300)).into_drawing_area();
+            draw_compare(&root, &a, Some((&b, "after", "before")), None, false).unwrap()
+        };
+        for label in ["ingest", "etl", "after", "before"] {
+            let x = text_x(&s, label).unwrap_or_else(|| panic!("no legend text {label}"));
+            assert!(
+                x > area.x1_px as f64,
+                "{label} at x = {x} is inside the plot (right edge {})",
+                area.x1_px
+            );
+            assert_eq!(
+                s.matches(&format!(">\n{label}\n</text>")).count(),
+                1,
+                "{label} listed once"
+            );
+        }
+        // Narrow charts put the legend above the plot instead.
+        let mut s = String::new();
+        let area = {
+            let root = SVGBackend::with_string(&mut s, (300, 300)).into_drawing_area();
+            draw_compare(&root, &a, None, None, false).unwrap()
+        };
+        let y = |label: &str| {
+            let end = s.find(&format!(">\n{label}\n</text>")).unwrap();
+            let start = s[..end].rfind("<text").unwrap();
+            let y = s[start..end].split(" y=\"").nth(1).unwrap().split('"').next().unwrap();
+            y.parse::<f64>().unwrap()
+        };
+        assert!(y("ingest") < area.y0_px as f64, "legend above the plot");
+    }
+
+    #[test]
+    fn a_long_legend_is_cut_with_a_count_of_the_rest() {
+        let a = ChartData {
+            title: "t".into(),
+            y_label: "records".into(),
+            lines: (0..30)
+                .map(|i| Line {
+                    name: format!("stage-{i}"),
+                    points: vec![(0.0, 1.0), (1.0, 2.0)],
+                })
+                .collect(),
+            cursor_s: None,
+        };
+        let mut s = String::new();
+        {
+            let root = SVGBackend::with_string(&mut s, (640, 280)).into_drawing_area();
+            draw_compare(&root, &a, None, None, false).unwrap();
+        }
+        assert!(s.contains(" more\n</text>"), "a count of hidden rows");
+        assert!(!s.contains(">\nstage-29\n</text>"));
     }
 }

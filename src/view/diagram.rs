@@ -12,6 +12,12 @@ pub const NODE_H: f64 = 54.0;
 const COL_GAP: f64 = 70.0;
 const ROW_GAP: f64 = 26.0;
 const MARGIN: f64 = 20.0;
+/// Where a backward (control) link leaves and enters a box, from its top:
+/// clear of the middle (data links) and of the badges on the bottom edge
+/// (they start 7 px above it).
+pub const BACK_LINK_Y: f64 = NODE_H * 0.7;
+/// How far a backward link loops out beside its boxes.
+const BACK_LINK_LOOP: f64 = 16.0;
 
 /// A box in the diagram.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -138,10 +144,12 @@ pub fn layout(sc: &Scenario) -> Diagram {
     // Bands: one per region in order of first appearance (nodes without a
     // region share one band, without a box).
     let region_of = |i: usize| -> Option<String> {
-        sc.stages
-            .iter()
-            .find(|s| s.id == ids[i].0)
-            .and_then(|s| s.region.clone())
+        let id = &ids[i].0;
+        let stage = sc.stages.iter().find(|s| &s.id == id).map(|s| &s.region);
+        let source = || sc.sources.iter().find(|s| &s.id == id).map(|s| &s.region);
+        stage
+            .or_else(source)
+            .and_then(|r| r.clone())
             .filter(|r| !r.trim().is_empty())
     };
     let mut bands: Vec<Option<String>> = Vec::new();
@@ -228,12 +236,20 @@ pub fn layout(sc: &Scenario) -> Diagram {
                 let mx = (x1 + x2) / 2.0;
                 format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")
             } else {
-                // Backwards (a control link to an earlier stage): from the
-                // bottom of the source, under the boxes, up into the target.
-                let (sx, sy) = (na.x + NODE_W / 2.0, na.y + NODE_H);
-                let (tx, ty) = (nb.x + NODE_W / 2.0, nb.y + NODE_H);
+                // Backwards (a control link to an earlier stage): out of the
+                // source's right edge, under every box, and into the target's
+                // left edge from the left. Both ends sit at three quarters
+                // of the box height: below where data links meet the box and
+                // above the badge strip on its bottom edge, so badges never
+                // hide a link's end or its arrowhead.
+                let (sx, sy) = (na.x + NODE_W, na.y + BACK_LINK_Y);
+                let (tx, ty) = (nb.x, nb.y + BACK_LINK_Y);
                 let low = na.y.max(nb.y) + NODE_H + ROW_GAP * 0.9;
-                format!("M{sx:.1},{sy:.1} C{sx:.1},{low:.1} {tx:.1},{low:.1} {tx:.1},{ty:.1}")
+                let (ox, ix) = (sx + BACK_LINK_LOOP, tx - BACK_LINK_LOOP);
+                format!(
+                    "M{sx:.1},{sy:.1} C{ox:.1},{sy:.1} {ox:.1},{low:.1} {sx:.1},{low:.1} \
+                     L{tx:.1},{low:.1} C{ix:.1},{low:.1} {ix:.1},{ty:.1} {tx:.1},{ty:.1}"
+                )
             };
             Edge {
                 from: nodes[a].id.clone(),
@@ -275,6 +291,71 @@ mod tests {
         }
     }
 
+    /// The badge strip on a box's bottom edge starts this far above the edge
+    /// (src/web/diagram.rs draws 15 px badges from NODE_H - 7).
+    const BADGE_TOP_FROM_BOTTOM: f64 = 7.0;
+
+    #[test]
+    fn backward_links_end_on_the_left_edge_above_the_badges_in_every_builtin() {
+        let mut seen = 0;
+        for b in builtin::ALL {
+            let (sc, _) = load(b.text, Format::Toml).unwrap();
+            let d = layout(&sc);
+            for e in &d.edges {
+                let (from, to) = (
+                    d.nodes.iter().find(|n| n.id == e.from).unwrap(),
+                    d.nodes.iter().find(|n| n.id == e.to).unwrap(),
+                );
+                if to.x > from.x {
+                    continue;
+                }
+                seen += 1;
+                let end = e.path.split([' ', 'C', 'L']).rfind(|t| !t.is_empty()).unwrap();
+                let (x, y) = end.split_once(',').unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!(
+                    (x - to.x).abs() < 0.1,
+                    "{}: {} -> {} ends at x {x}, not the left edge",
+                    b.name,
+                    e.from,
+                    e.to
+                );
+                // The arrowhead is 7 px tall: its lower half stays above the badges.
+                let badges = to.y + NODE_H - BADGE_TOP_FROM_BOTTOM;
+                assert!(
+                    y > to.y + NODE_H / 2.0 + 4.0 && y + 3.5 < badges,
+                    "{}: {} -> {} ends at y {y}",
+                    b.name,
+                    e.from,
+                    e.to
+                );
+                // Its horizontal run passes below every box's badges.
+                let low: f64 = e
+                    .path
+                    .split('L')
+                    .nth(1)
+                    .unwrap()
+                    .split([',', ' '])
+                    .nth(1)
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                for n in &d.nodes {
+                    assert!(
+                        low > n.y + NODE_H + 8.0 || n.y > low,
+                        "{}: runs through {}'s badges",
+                        b.name,
+                        n.id
+                    );
+                }
+            }
+        }
+        assert!(
+            seen > 0,
+            "some built-in has a backward control link (kinesis-autoscale's alarm)"
+        );
+    }
+
     #[test]
     fn regions_are_boxes_around_their_stages_that_do_not_overlap() {
         let text = r#"
@@ -282,9 +363,15 @@ name = "regions"
 duration = "10s"
 [[source]]
 id = "src"
+region = "on-premises"
 arrivals = "poisson"
 rate = "10/s"
 to = "a"
+[[source]]
+id = "elsewhere"
+arrivals = "poisson"
+rate = "10/s"
+to = "b"
 [[stage]]
 id = "a"
 kind = "queue"
@@ -318,11 +405,14 @@ region = "cloud"
             for n in &d.nodes {
                 let inside =
                     n.x >= r.x && n.x + NODE_W <= r.x + r.width && n.y >= r.y && n.y + NODE_H <= r.y + r.height;
+                // Sources are drawn inside their region like stages.
                 let region = sc
                     .stages
                     .iter()
                     .find(|s| s.id == n.id)
-                    .and_then(|s| s.region.as_deref());
+                    .map(|s| s.region.as_deref())
+                    .or_else(|| sc.sources.iter().find(|s| s.id == n.id).map(|s| s.region.as_deref()))
+                    .flatten();
                 let apart = n.x + NODE_W <= r.x || r.x + r.width <= n.x || n.y + NODE_H <= r.y || r.y + r.height <= n.y;
                 if region == Some(r.name.as_str()) {
                     assert!(inside, "{} outside its region {}", n.id, r.name);

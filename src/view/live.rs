@@ -48,6 +48,7 @@ pub const SOURCE_KEYS: &[&str] = &[
     "dead_letter",
     "duplicates",
     "lateness",
+    "region",
 ];
 
 /// Where a scenario comes from.
@@ -170,6 +171,14 @@ pub struct ParamView {
     pub set: bool,
     /// What to type, with units.
     pub hint: String,
+    /// What the value counts or measures (from the core's parameter info;
+    /// empty for a key the kind does not list).
+    #[serde(default)]
+    pub unit: String,
+    /// `duration`, `rate`, `size`, `count`, `ratio`, `enum`, `bool`, `text`
+    /// or `table` (empty when unknown).
+    #[serde(default)]
+    pub kind: String,
 }
 
 /// A published limit, for the inspector.
@@ -299,6 +308,10 @@ pub struct Snapshot {
     pub focus: Option<FocusValue>,
     /// Simulated events per wall second over the last slice (filled by the worker).
     pub events_per_s: f64,
+    /// The run's digest once it has finished (the same as `pipelab run`'s
+    /// for the same text and settings: the shipped bundle's check).
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 /// A whole other run, for the A/B overlay.
@@ -546,18 +559,18 @@ impl Session {
                 id: s.id.clone(),
                 kind: "source".into(),
                 service: String::new(),
-                region: None,
+                region: s.region.clone(),
                 help: "Generates records: Poisson, constant or a trace, with an optional daily profile, \
                        spikes, duplicates and late data."
                     .into(),
-                params: params_view(raw, SOURCE_KEYS),
+                params: params_view(raw, SOURCE_KEYS, "source"),
                 limits: Vec::new(),
             });
         }
         for (i, s) in sc.stages.iter().enumerate() {
             let raw = self.raw.get("stage").and_then(|v| v.get(i));
             let info = crate::models::kind_info(&s.kind);
-            let mut keys: Vec<&str> = info.map(|k| k.params.to_vec()).unwrap_or_default();
+            let mut keys: Vec<&str> = info.map(|k| k.param_names().collect()).unwrap_or_default();
             keys.extend(
                 crate::models::COMMON_KEYS
                     .iter()
@@ -569,7 +582,7 @@ impl Session {
                 service: service_name(&s.kind, &cost::meters::flavour_of(s)),
                 region: s.region.clone(),
                 help: info.map_or(String::new(), |k| k.help.to_string()),
-                params: params_view(raw, &keys),
+                params: params_view(raw, &keys, &s.kind),
                 limits: info
                     .map(|k| {
                         k.limits
@@ -661,6 +674,7 @@ impl Session {
             conservation_holds: r.conservation.holds,
             focus: focus.and_then(|(stage, metric)| metric_value(&r, stage, metric)),
             events_per_s: 0.0,
+            digest: self.finished().then(|| r.digest.clone()),
         }
     }
 
@@ -821,30 +835,43 @@ pub fn hint(key: &str, value: Option<&Value>) -> String {
     }
 }
 
-fn params_view(raw: Option<&Value>, keys: &[&str]) -> Vec<ParamView> {
+/// What to type for a parameter of a known kind, with an example (the
+/// inspector shows the unit itself beside the key).
+pub fn typed_hint(p: &crate::models::Param) -> String {
+    use crate::models::ParamKind as K;
+    match p.kind {
+        K::Duration => "a duration with a unit, e.g. 40ms, 2s, 15min".into(),
+        K::Rate => "a rate with a unit, e.g. 100/s, 1 MiB/s".into(),
+        K::Size => "a size with a unit, e.g. 600 B, 1 MiB, 2 TB".into(),
+        K::Count => "a whole number".into(),
+        K::Ratio => "a number".into(),
+        K::Enum => "one of the names above".into(),
+        K::Bool => "true or false".into(),
+        K::Text => "text".into(),
+        K::Table => "inline TOML, e.g. { key = value } or [{ … }]".into(),
+    }
+}
+
+/// The inspector's rows for `keys` of a node of `kind` (`"source"` for sources).
+fn params_view(raw: Option<&Value>, keys: &[&str], kind: &str) -> Vec<ParamView> {
     let obj = raw.and_then(|v| v.as_object());
-    let mut out: Vec<ParamView> = keys
-        .iter()
-        .map(|k| {
-            let v = obj.and_then(|o| o.get(*k));
-            ParamView {
-                key: k.to_string(),
-                value: v.map(show_value).unwrap_or_default(),
-                set: v.is_some(),
-                hint: hint(k, v),
-            }
-        })
-        .collect();
+    let row = |k: &str, v: Option<&Value>| {
+        let info = crate::models::param_info(kind, k);
+        ParamView {
+            key: k.to_string(),
+            value: v.map(show_value).unwrap_or_default(),
+            set: v.is_some(),
+            hint: info.map_or_else(|| hint(k, v), typed_hint),
+            unit: info.map_or(String::new(), |p| p.unit.to_string()),
+            kind: info.map_or(String::new(), |p| p.kind.name().to_string()),
+        }
+    };
+    let mut out: Vec<ParamView> = keys.iter().map(|k| row(k, obj.and_then(|o| o.get(*k)))).collect();
     // Keys written in the file but not listed (kept editable).
     if let Some(o) = obj {
         for (k, v) in o {
             if !matches!(k.as_str(), "id" | "kind") && !keys.contains(&k.as_str()) {
-                out.push(ParamView {
-                    key: k.clone(),
-                    value: show_value(v),
-                    set: true,
-                    hint: hint(k, Some(v)),
-                });
+                out.push(row(k, Some(v)));
             }
         }
     }
@@ -923,6 +950,7 @@ mod tests {
         }
         let snap = s.snapshot(8, None);
         assert_eq!((snap.first_point, snap.points.len()), (8, 3));
+        assert_eq!(snap.digest, None, "no digest before the end");
         assert!(snap.t_s > 0.0 && snap.progress > 0.0 && snap.progress < 1.0);
         let rate = snap.points.last().unwrap().rate[1];
         assert!(rate > 0.0, "the server completes records: {rate}");
@@ -1001,6 +1029,37 @@ mod tests {
         assert!(v.value.ends_with('s'), "{v:?}");
         assert!(metric_value(&r, "", "end_to_end.delivered").is_some());
         assert!(metric_value(&r, "writer", "no.such").is_none());
+    }
+
+    #[test]
+    fn the_inspector_shows_a_unit_for_every_listed_parameter_of_every_builtin() {
+        for key in SOURCE_KEYS {
+            assert!(
+                crate::models::param_info("source", key).is_some(),
+                "source key {key} has no unit"
+            );
+        }
+        for b in builtin::ALL {
+            let v = Session::builtin(b.name, Overrides::default()).unwrap().view();
+            for n in &v.nodes {
+                for p in &n.params {
+                    assert!(
+                        !p.unit.is_empty() && !p.kind.is_empty(),
+                        "{}: {}.{} has no unit",
+                        b.name,
+                        n.id,
+                        p.key
+                    );
+                }
+            }
+        }
+        let v = Session::builtin("kinesis-autoscale", Overrides::default())
+            .unwrap()
+            .view();
+        let stream = v.nodes.iter().find(|n| n.kind == "stream").unwrap();
+        let retention = stream.params.iter().find(|p| p.key == "retention").unwrap();
+        assert_eq!((retention.kind.as_str(), retention.unit.as_str()), ("duration", "s"));
+        assert!(retention.hint.contains("duration"), "{}", retention.hint);
     }
 
     #[test]

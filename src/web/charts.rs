@@ -29,6 +29,8 @@ pub struct ChartSpec {
     pub span_s: f64,
     pub data: ChartData,
     pub overlay: Option<ChartData>,
+    /// For A/B: (this run's label, the overlay run's label).
+    pub labels: Option<(String, String)>,
     pub unit: Unit,
 }
 
@@ -51,7 +53,6 @@ fn per_node(
     y: &str,
     ids: &[(usize, String)],
     points: &[Point],
-    prefix: &str,
     get: impl Fn(&Point, usize) -> f64,
 ) -> ChartData {
     ChartData {
@@ -60,7 +61,7 @@ fn per_node(
         lines: ids
             .iter()
             .map(|(i, id)| Line {
-                name: format!("{prefix}{id}"),
+                name: id.clone(),
                 points: series(points, |p| get(p, *i)),
             })
             .collect(),
@@ -72,16 +73,14 @@ fn per_node(
 pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, cursor_s: f64) -> Vec<ChartSpec> {
     let span_s = view.duration_s;
     let ids = plotted(view);
-    let (pa, pb) = match overlay {
-        Some(o) => {
-            let mine = view
-                .story
-                .as_ref()
-                .map_or("this run".to_string(), |s| s.variant.clone());
-            (format!("{mine}: "), format!("{}: ", o.label))
-        }
-        None => (String::new(), String::new()),
-    };
+    // Lines keep their plain names: an A/B pair shares one legend row.
+    let labels = overlay.map(|o| {
+        let mine = view
+            .story
+            .as_ref()
+            .map_or("this run".to_string(), |s| s.variant.clone());
+        (mine, o.label.clone())
+    });
     // The overlay's node indices, matched by id.
     let ov_ids = |o: &Overlay| -> Vec<(usize, String)> {
         ids.iter()
@@ -100,6 +99,7 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
                 cursor_s: Some(cursor_s),
                 ..a
             },
+            labels: b.as_ref().and(labels.clone()),
             overlay: b,
             unit,
         })
@@ -107,29 +107,29 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
     push(
         "chart-throughput",
         Unit::PerSecond,
-        per_node("Throughput per stage", "records/s", &ids, points, &pa, rate),
-        overlay.map(|o| per_node("", "", &ov_ids(o), &o.points, &pb, rate)),
+        per_node("Throughput per stage", "records/s", &ids, points, rate),
+        overlay.map(|o| per_node("", "", &ov_ids(o), &o.points, rate)),
     );
     push(
         "chart-backlog",
         Unit::Records,
-        per_node("Backlog per stage", "records inside", &ids, points, &pa, backlog),
-        overlay.map(|o| per_node("", "", &ov_ids(o), &o.points, &pb, backlog)),
+        per_node("Backlog per stage", "records inside", &ids, points, backlog),
+        overlay.map(|o| per_node("", "", &ov_ids(o), &o.points, backlog)),
     );
-    let latency = |pts: &[Point], pre: &str| ChartData {
+    let latency = |pts: &[Point]| ChartData {
         title: "End-to-end latency (since warm-up)".into(),
         y_label: "seconds".into(),
         lines: vec![
             Line {
-                name: format!("{pre}p50"),
+                name: "p50".into(),
                 points: series(pts, |p| p.p50_s),
             },
             Line {
-                name: format!("{pre}p95"),
+                name: "p95".into(),
                 points: series(pts, |p| p.p95_s),
             },
             Line {
-                name: format!("{pre}p99"),
+                name: "p99".into(),
                 points: series(pts, |p| p.p99_s),
             },
         ],
@@ -138,16 +138,16 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
     push(
         "chart-latency",
         Unit::Seconds,
-        latency(points, &pa),
-        overlay.map(|o| latency(&o.points, &pb)),
+        latency(points),
+        overlay.map(|o| latency(&o.points)),
     );
-    let problems = |pts: &[Point], pre: &str| ChartData {
+    let problems = |pts: &[Point]| ChartData {
         title: "Throttled, dropped, late, duplicate (cumulative)".into(),
         y_label: "records".into(),
         lines: [("throttled", 0usize), ("dropped", 1), ("late", 2), ("duplicates", 3)]
             .iter()
             .map(|(name, k)| Line {
-                name: format!("{pre}{name}"),
+                name: name.to_string(),
                 points: series(pts, |p| [p.throttled, p.dropped, p.late, p.duplicates][*k] as f64),
             })
             .collect(),
@@ -156,8 +156,8 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
     push(
         "chart-problems",
         Unit::Records,
-        problems(points, &pa),
-        overlay.map(|o| problems(&o.points, &pb)),
+        problems(points),
+        overlay.map(|o| problems(&o.points)),
     );
     let has_lag = points.iter().any(|p| p.lag_s.iter().any(|&l| l > 0.0));
     if has_lag {
@@ -174,18 +174,17 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
                 "seconds",
                 &lag_ids,
                 points,
-                &pa,
                 lag,
             ),
             None,
         );
     }
     if points.iter().any(|p| p.cost_usd.is_some()) {
-        let cost = |pts: &[Point], pre: &str| ChartData {
+        let cost = |pts: &[Point]| ChartData {
             title: "Running cost".into(),
             y_label: "USD".into(),
             lines: vec![Line {
-                name: format!("{pre}cost so far"),
+                name: "cost so far".into(),
                 points: pts.iter().filter_map(|p| p.cost_usd.map(|c| (p.t_s, c))).collect(),
             }],
             cursor_s: None,
@@ -193,10 +192,10 @@ pub fn build(view: &ScenarioView, points: &[Point], overlay: Option<&Overlay>, c
         push(
             "chart-cost",
             Unit::Usd,
-            cost(points, &pa),
+            cost(points),
             overlay
                 .filter(|o| o.points.iter().any(|p| p.cost_usd.is_some()))
-                .map(|o| cost(&o.points, &pb)),
+                .map(|o| cost(&o.points)),
         );
     }
     out
@@ -237,20 +236,25 @@ fn on_screen(c: &HtmlCanvasElement) -> bool {
     r.bottom() > 0.0 && r.top() < h
 }
 
-/// The value of each line nearest to time `t`.
+/// The value of each line nearest to time `t` (for A/B, named with its run's label).
 fn values_at(spec: &ChartSpec, t: f64) -> Vec<(String, String)> {
-    let near = |l: &Line| {
+    let near = |prefix: &str, l: &Line| {
         l.points
             .iter()
             .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
-            .map(|p| (l.name.clone(), fmt(spec.unit, p.1)))
+            .map(|p| (format!("{prefix}{}", l.name), fmt(spec.unit, p.1)))
     };
-    spec.data
-        .lines
+    let (pa, pb) = match &spec.labels {
+        Some((a, b)) => (format!("{a}: "), format!("{b}: ")),
+        None => (String::new(), String::new()),
+    };
+    let mine = spec.data.lines.iter().filter_map(|l| near(&pa, l));
+    let theirs = spec
+        .overlay
         .iter()
-        .chain(spec.overlay.iter().flat_map(|o| o.lines.iter()))
-        .filter_map(near)
-        .collect()
+        .flat_map(|o| o.lines.iter())
+        .filter_map(|l| near(&pb, l));
+    mine.chain(theirs).collect()
 }
 
 /// One chart on a canvas, redrawn when its data or the theme changes.
@@ -280,7 +284,11 @@ pub fn ChartCanvas(props: &ChartProps) -> Html {
                 }
                 if let Some(backend) = CanvasBackend::with_canvas_object(c) {
                     let root = backend.into_drawing_area();
-                    match chart::draw_with(&root, &spec.data, spec.overlay.as_ref(), Some(spec.span_s), *dark) {
+                    let overlay = spec.overlay.as_ref().map(|o| {
+                        let (a, b) = spec.labels.as_ref().map_or(("", ""), |(a, b)| (a.as_str(), b.as_str()));
+                        (o, a, b)
+                    });
+                    match chart::draw_compare(&root, &spec.data, overlay, Some(spec.span_s), *dark) {
                         Ok(a) => area.set(Some(a)),
                         Err(e) => web_sys::console::warn_1(&format!("chart: {e}").into()),
                     }

@@ -51,7 +51,12 @@ fn ParamRow(p: &ParamProps) -> Html {
     let field_id = format!("param-{}-{}", p.node, p.param.key);
     html! {
         <form class={classes!("param", (!p.param.set).then_some("unset"))} onsubmit={submit} data-key={p.param.key.clone()}>
-            <label for={field_id.clone()}>{ &p.param.key }</label>
+            <div class="param-head">
+                <label for={field_id.clone()}>{ &p.param.key }</label>
+                if !p.param.unit.is_empty() {
+                    <span class={classes!("unit", format!("unit-{}", p.param.kind))} title={format!("{}: {}", p.param.kind, p.param.unit)}>{ &p.param.unit }</span>
+                }
+            </div>
             <div class="param-input">
                 <TextField id={field_id} node_ref={input} value={p.param.value.clone()} {on_input} placeholder="default" />
                 <button type="submit" class={classes!("apply", (*dirty).then_some("dirty"))} title="apply and re-run">{ "Apply" }</button>

@@ -19,6 +19,7 @@ pub mod worker;
 use crate::report::table::secs;
 use crate::view::live::{FaultEdit, ScenarioSource, Settings, ToWorker};
 use state::{Model, Msg, Shared, SPEEDS};
+use std::collections::BTreeMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -37,6 +38,23 @@ fn load(current: &str, settings: &Settings) {
         source,
         settings: settings.clone(),
     });
+}
+
+/// Loads a built-in, or the user's kept edits of it (shown under its name).
+fn load_or_edited(d: &UseReducerDispatcher<Model>, name: &str, settings: &Settings, edits: &BTreeMap<String, String>) {
+    match edits.get(name) {
+        Some(text) => {
+            d.dispatch(Msg::Base(Some(name.to_string())));
+            bridge::send(&ToWorker::Load {
+                source: ScenarioSource::Text(text.clone()),
+                settings: settings.clone(),
+            });
+        }
+        None => {
+            d.dispatch(Msg::Base(None));
+            load(name, settings);
+        }
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -96,6 +114,7 @@ pub fn App() -> Html {
     let on_pick = {
         let d = d.clone();
         let settings = m.settings.clone();
+        let edits = m.edits.clone();
         Callback::from(move |e: Event| {
             let sel: HtmlSelectElement = e.target_unchecked_into();
             let name = sel.value();
@@ -107,7 +126,7 @@ pub fn App() -> Html {
                 ..settings.clone()
             };
             d.dispatch(Msg::Settings(s.clone()));
-            load(&name, &s);
+            load_or_edited(&d, &name, &s, &edits);
         })
     };
     let playing = m.snap.as_ref().is_some_and(|s| s.playing);
@@ -140,15 +159,19 @@ pub fn App() -> Html {
         let d = d.clone();
         let current = m.current.clone();
         let text = m.view.as_ref().map(|v| v.text.clone());
+        let edits = m.edits.clone();
         move |s: Settings| {
             d.dispatch(Msg::Settings(s.clone()));
             d.dispatch(Msg::Loading);
-            let source = if current == "custom" {
-                ScenarioSource::Text(text.clone().unwrap_or_default())
+            if current == "custom" {
+                d.dispatch(Msg::Base(None));
+                bridge::send(&ToWorker::Load {
+                    source: ScenarioSource::Text(text.clone().unwrap_or_default()),
+                    settings: s,
+                });
             } else {
-                ScenarioSource::Builtin(current.clone())
-            };
-            bridge::send(&ToWorker::Load { source, settings: s });
+                load_or_edited(&d, &current, &s, &edits);
+            }
         }
     };
     let on_provider = {
@@ -215,9 +238,13 @@ pub fn App() -> Html {
         let d = d.clone();
         Callback::from(move |_| d.dispatch(Msg::Select(None)))
     };
+    // An edit or a fault of a built-in is kept as that built-in's edited text.
+    let base = (m.current != "custom").then(|| m.current.clone());
     let on_edit = {
         let sel = m.selected.clone().unwrap_or_default();
+        let (d, base) = (d.clone(), base.clone());
         Callback::from(move |(key, value): (String, String)| {
+            d.dispatch(Msg::Base(base.clone()));
             bridge::send(&ToWorker::Edit {
                 node: sel.clone(),
                 key,
@@ -225,7 +252,13 @@ pub fn App() -> Html {
             })
         })
     };
-    let on_fault = Callback::from(|f: FaultEdit| bridge::send(&ToWorker::AddFault { fault: f }));
+    let on_fault = {
+        let d = d.clone();
+        Callback::from(move |f: FaultEdit| {
+            d.dispatch(Msg::Base(base.clone()));
+            bridge::send(&ToWorker::AddFault { fault: f })
+        })
+    };
     let text_ref = use_node_ref();
     let on_run_text = {
         let text_ref = text_ref.clone();
@@ -234,6 +267,7 @@ pub fn App() -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Some(t) = text_ref.cast::<HtmlTextAreaElement>() {
                 d.dispatch(Msg::Loading);
+                d.dispatch(Msg::Base(None));
                 bridge::send(&ToWorker::Load {
                     source: ScenarioSource::Text(t.value()),
                     settings: settings.clone(),
@@ -286,6 +320,17 @@ pub fn App() -> Html {
                         if m.current == "custom" { <option value="custom" selected=true>{ "Your scenario" }</option> }
                     </select>
                 </label>
+                if m.edited_text().is_some() {
+                    <span class="edited-mark" id="edited-mark" title="your edits of this built-in are kept while you switch scenarios">{ "● edited" }</span>
+                    <button id="revert" class="ghost" title="drop your edits and reload the built-in" onclick={{
+                        let (d, name, s) = (d.clone(), m.current.clone(), m.settings.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            d.dispatch(Msg::Revert(name.clone()));
+                            d.dispatch(Msg::Loading);
+                            load(&name, &s);
+                        })
+                    }}>{ "↺ Revert to built-in" }</button>
+                }
                 if let (Some(st), Some(other)) = (story.as_ref(), compare.as_ref()) {
                     <div class="segmented" role="group" aria-label="variant">
                         <button class="on" id="variant-current" aria-pressed="true">{ &st.variant }</button>
@@ -293,9 +338,10 @@ pub fn App() -> Html {
                             let other = other.clone();
                             let d = d.clone();
                             let s = m.settings.clone();
+                            let edits = m.edits.clone();
                             Callback::from(move |_: MouseEvent| {
                                 d.dispatch(Msg::Choose(other.clone()));
-                                load(&other, &s);
+                                load_or_edited(&d, &other, &s, &edits);
                             })
                         }} title={format!("load the {other} variant")}>{ format!("⇄ {other}") }</button>
                         <label class="check"><input type="checkbox" id="overlay-toggle" checked={m.overlay.is_some()}
@@ -431,7 +477,9 @@ pub fn App() -> Html {
                                 }) }
                                 </tbody>
                             </table>
-                            <p class="digest">{ format!("seed {} · {} · {:.0} events/s in the worker", v.seed, v.provider.clone().map_or("services as written".into(), |p| format!("priced as {}", p.to_uppercase())), s.events_per_s) }</p>
+                            <p class="digest">{ format!("seed {} · {} · {:.0} events/s in the worker", v.seed, v.provider.clone().map_or("services as written".into(), |p| format!("priced as {}", p.to_uppercase())), s.events_per_s) }
+                                if let Some(dg) = &s.digest { { " · digest " }<code id="run-digest">{ dg }</code> }
+                            </p>
                         </section>
                     }
                     <details class="panel own">

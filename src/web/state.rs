@@ -3,6 +3,7 @@
 //! worker streamed and reshapes them for charts.
 
 use crate::view::live::{BuiltinEntry, FromWorker, Overlay, Point, ScenarioView, Settings, Snapshot};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -64,6 +65,20 @@ pub struct Model {
     /// Presentation mode: the current step.
     pub present: Option<usize>,
     pub loading: bool,
+    /// The user's edited text of each built-in they changed (inspector
+    /// edits, faults), kept when they switch away and restored when they
+    /// come back, until "revert to built-in".
+    pub edits: BTreeMap<String, String>,
+    /// The built-in the text being loaded derives from (an edit of it, or
+    /// its kept edits): the loaded run then shows under that built-in.
+    pub base: Option<String>,
+}
+
+impl Model {
+    /// The kept edited text of the current built-in, if any.
+    pub fn edited_text(&self) -> Option<&String> {
+        self.edits.get(&self.current)
+    }
 }
 
 impl Default for Model {
@@ -83,6 +98,8 @@ impl Default for Model {
             dark: false,
             present: None,
             loading: true,
+            edits: BTreeMap::new(),
+            base: None,
         }
     }
 }
@@ -97,6 +114,10 @@ pub enum Msg {
     Present(Option<usize>),
     Loading,
     ClearError,
+    /// The next load derives from this built-in (or from nothing).
+    Base(Option<String>),
+    /// Forget the edits of this built-in.
+    Revert(String),
 }
 
 impl Reducible for Model {
@@ -120,7 +141,15 @@ impl Reducible for Model {
                 if m.view.as_ref().is_some_and(|v| v.title != view.title) {
                     m.overlay = None;
                 }
-                m.current = view.name.clone();
+                // An edit runs as "custom" text: show it under the built-in
+                // it came from, and keep that built-in's edited text.
+                match (view.name.as_str(), m.base.clone()) {
+                    ("custom", Some(b)) => {
+                        m.edits.insert(b.clone(), view.text.clone());
+                        m.current = b;
+                    }
+                    _ => m.current = view.name.clone(),
+                }
                 m.view = Some(Shared(Rc::new(*view)));
                 m.error = None;
                 m.loading = false;
@@ -152,6 +181,11 @@ impl Reducible for Model {
             Msg::Present(p) => m.present = p,
             Msg::Loading => m.loading = true,
             Msg::ClearError => m.error = None,
+            Msg::Base(b) => m.base = b,
+            Msg::Revert(name) => {
+                m.edits.remove(&name);
+                m.base = None;
+            }
         }
         Rc::new(m)
     }
