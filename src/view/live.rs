@@ -128,6 +128,35 @@ pub enum ToWorker {
     Compare {
         name: Option<String>,
     },
+    /// Sharing and files (answered by `view::exchange`): a share link of
+    /// what runs (`FromWorker::Link`).
+    Share {
+        variant: Option<String>,
+    },
+    /// Open a share link or its fragment (a broken one loads the default
+    /// scenario and says why).
+    OpenLink {
+        link: String,
+    },
+    /// Open a scenario file's text (TOML, JSON, or Mermaid by its name).
+    OpenFile {
+        name: String,
+        text: String,
+    },
+    /// Save the scenario as `toml` or `json` (`FromWorker::File`).
+    Save {
+        format: String,
+    },
+    /// `csv`, `json`, `cost_csv` or `mermaid` (`FromWorker::File`).
+    Export {
+        what: String,
+    },
+    /// Import a Mermaid flowchart; `kinds` chooses kinds for boxes by id.
+    ImportMermaid {
+        text: String,
+        #[serde(default)]
+        kinds: BTreeMap<String, String>,
+    },
 }
 
 /// A built-in, for the picker.
@@ -153,10 +182,29 @@ pub enum FromWorker {
     Overlay {
         overlay: Option<Box<Overlay>>,
     },
-    /// `during`: `load`, `edit`, `fault`, `compare` or `message`.
+    /// `during`: `load`, `edit`, `fault`, `compare`, `message`, `link`,
+    /// `file`, `export` or `mermaid`.
     Error {
         during: String,
         message: String,
+    },
+    /// A share link of the current run (the fragment, without `#`).
+    Link {
+        fragment: String,
+    },
+    /// A link or file was opened: the settings it runs with (before its `Loaded`).
+    Opened {
+        settings: Settings,
+        notice: Option<String>,
+        variant: Option<String>,
+    },
+    /// A file to download.
+    File {
+        file: crate::view::exchange::FileOut,
+    },
+    /// What a Mermaid import made (after its `Loaded`).
+    Mermaid {
+        report: crate::view::exchange::MermaidReport,
     },
 }
 
@@ -298,6 +346,9 @@ pub struct Snapshot {
     pub focus: Option<FocusValue>,
     /// Simulated events per wall second over the last slice (filled by the worker).
     pub events_per_s: f64,
+    /// The run's digest once it has finished (as `pipelab run` prints it).
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 /// A whole other run, for the A/B overlay.
@@ -660,6 +711,7 @@ impl Session {
             conservation_holds: r.conservation.holds,
             focus: focus.and_then(|(stage, metric)| metric_value(&r, stage, metric)),
             events_per_s: 0.0,
+            digest: self.finished().then(|| r.digest.clone()),
         }
     }
 

@@ -64,6 +64,8 @@ pub struct Model {
     /// Presentation mode: the current step.
     pub present: Option<usize>,
     pub loading: bool,
+    /// Sharing, files and exports (`share`).
+    pub share: super::share::ShareState,
 }
 
 impl Default for Model {
@@ -83,6 +85,7 @@ impl Default for Model {
             dark: false,
             present: None,
             loading: true,
+            share: Default::default(),
         }
     }
 }
@@ -97,6 +100,7 @@ pub enum Msg {
     Present(Option<usize>),
     Loading,
     ClearError,
+    Share(super::share::ShareMsg),
 }
 
 impl Reducible for Model {
@@ -138,6 +142,18 @@ impl Reducible for Model {
             Msg::Worker(FromWorker::Error { during, message }) => {
                 m.error = Some((during, message));
                 m.loading = false;
+                m.share.busy = None;
+            }
+            Msg::Worker(
+                w @ (FromWorker::Link { .. }
+                | FromWorker::Opened { .. }
+                | FromWorker::File { .. }
+                | FromWorker::Mermaid { .. }),
+            ) => {
+                if let FromWorker::Opened { settings, .. } = &w {
+                    m.settings = settings.clone();
+                }
+                m.share.on_worker(w);
             }
             Msg::Choose(name) => {
                 m.current = name;
@@ -152,6 +168,7 @@ impl Reducible for Model {
             Msg::Present(p) => m.present = p,
             Msg::Loading => m.loading = true,
             Msg::ClearError => m.error = None,
+            Msg::Share(a) => m.share.on_action(a),
         }
         Rc::new(m)
     }
