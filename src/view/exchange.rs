@@ -244,8 +244,9 @@ pub fn slug(session: &Session) -> String {
 
 /// The share-link fragment (`p1.…`, without `#`) of what the session runs:
 /// its text with the user's edits (and a duration override written in),
-/// its seed and provider, and the story variant shown.
-pub fn share_fragment(session: &Session, variant: Option<String>) -> Result<String, String> {
+/// its seed and provider, and its story variant.
+pub fn share_fragment(session: &Session) -> Result<String, String> {
+    let variant = session.prepared.scenario.story.as_ref().map(|s| s.variant.clone());
     let text = bake(
         &session.text,
         &session.overrides,
@@ -344,10 +345,13 @@ pub fn full_run(session: &Session) -> Result<(run::Prepared, RunReport), String>
     run::run_text(&session.text, session.format, &session.overrides).map_err(|e| e.to_string())
 }
 
-/// An export of the session: `csv` (results), `json` (the `pipelab run
-/// --json` object), `cost_csv`, or `mermaid` (the diagram). `wall_s`
-/// measures the run for the JSON report.
+/// An export of the session: `toml` or `json` ([`save`]), `csv` (results),
+/// `run_json` (the `pipelab run --json` object), `cost_csv`, or `mermaid`
+/// (the diagram). `wall_s` measures the run for the JSON report.
 pub fn export(session: &Session, what: &str, wall_s: &dyn Fn() -> f64) -> Result<FileOut, String> {
+    if what == "toml" || what == "json" {
+        return save(session, what);
+    }
     let stem = format!("pipelab-{}", slug(session));
     let file = |ext: &str, mime: &str, text: String| FileOut {
         name: format!("{stem}.{ext}"),
@@ -371,7 +375,7 @@ pub fn export(session: &Session, what: &str, wall_s: &dyn Fn() -> f64) -> Result
             mime: "text/csv".into(),
             text: rep.cost.as_ref().map(csv::cost).unwrap_or_default(),
         }),
-        "json" => Ok(file(
+        "run_json" => Ok(file(
             "json",
             "application/json",
             serde_json::to_string_pretty(&rep).map_err(|e| e.to_string())? + "\n",
@@ -483,7 +487,7 @@ mod tests {
             provider: Some(Provider::Aws),
         };
         let s = session("ticket-dedup", o.clone());
-        let f = share_fragment(&s, Some("after".into())).unwrap();
+        let f = share_fragment(&s).unwrap();
         assert!(
             f.len() < 300,
             "{} characters: the duration travels as a line edit",
@@ -492,14 +496,17 @@ mod tests {
         let opened = open_link(&format!("https://x.test/#{f}")).unwrap();
         assert_eq!(opened.settings.seed, Some(3));
         assert_eq!(opened.settings.provider.as_deref(), Some("aws"));
-        assert_eq!(opened.variant.as_deref(), Some("after"));
+        assert_eq!(
+            opened.variant,
+            s.prepared.scenario.story.as_ref().map(|st| st.variant.clone())
+        );
         let mut a = opened.session;
         let mut b = s;
         a.advance_to(u64::MAX);
         b.advance_to(u64::MAX);
         assert_eq!(a.report().digest, b.report().digest);
         // An unchanged built-in opens as that built-in.
-        let plain = share_fragment(&session("mm4-teaching", Overrides::default()), None).unwrap();
+        let plain = share_fragment(&session("mm4-teaching", Overrides::default())).unwrap();
         assert_eq!(open_link(&plain).unwrap().session.name, "mm4-teaching");
         assert!(open_link("#p1.AAAA").is_err());
     }
@@ -507,7 +514,7 @@ mod tests {
     #[test]
     fn exports_are_the_cli_s_files() {
         let s = session("mm4-teaching", Overrides::default());
-        let json = export(&s, "json", &|| 0.0).unwrap();
+        let json = export(&s, "run_json", &|| 0.0).unwrap();
         let v: Value = serde_json::from_str(&json.text).unwrap();
         let (_, rep) = full_run(&s).unwrap();
         assert_eq!(v["digest"], Value::String(rep.digest));

@@ -128,28 +128,20 @@ pub enum ToWorker {
     Compare {
         name: Option<String>,
     },
-    /// Sharing and files (answered by `view::exchange`): a share link of
-    /// what runs (`FromWorker::Link`).
-    Share {
-        variant: Option<String>,
-    },
-    /// Open a share link or its fragment (a broken one loads the default
-    /// scenario and says why).
-    OpenLink {
-        link: String,
-    },
-    /// Open a scenario file's text (TOML, JSON, or Mermaid by its name).
-    OpenFile {
-        name: String,
-        text: String,
-    },
-    /// Save the scenario as `toml` or `json` (`FromWorker::File`).
-    Save {
-        format: String,
-    },
-    /// `csv`, `json`, `cost_csv` or `mermaid` (`FromWorker::File`).
+    /// Sharing and files (answered by `view::exchange`): `link` (a share
+    /// link of what runs: `FromWorker::Link`), `toml` or `json` (the
+    /// scenario as a file), `csv`, `run_json`, `cost_csv` or `mermaid`
+    /// (`FromWorker::File`).
     Export {
         what: String,
+    },
+    /// Open a scenario file's text (TOML, JSON, or Mermaid by its `name`),
+    /// or, with no name, a share link (a broken one loads the default
+    /// scenario and says why).
+    Open {
+        #[serde(default)]
+        name: String,
+        text: String,
     },
     /// Import a Mermaid flowchart; `kinds` chooses kinds for boxes by id.
     ImportMermaid {

@@ -72,7 +72,7 @@ pub fn open(file: web_sys::File, on_error: impl Fn(FromWorker) + 'static) {
     let promise = file.text();
     wasm_bindgen_futures::spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(v) => bridge::send(&ToWorker::OpenFile {
+            Ok(v) => bridge::send(&ToWorker::Open {
                 name,
                 text: v.as_string().unwrap_or_default(),
             }),

@@ -94,7 +94,10 @@ pub fn App() -> Html {
             }
             // A share link in the address bar opens instead of the default.
             match share::fragment_in_address_bar() {
-                Some(link) => bridge::send(&ToWorker::OpenLink { link }),
+                Some(link) => bridge::send(&ToWorker::Open {
+                    name: String::new(),
+                    text: link,
+                }),
                 None => load(crate::scenario::builtin::DEFAULT, &Settings::default()),
             }
             share::listen_for_links();

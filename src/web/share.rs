@@ -109,7 +109,10 @@ pub fn listen_for_links() {
     let Some(w) = web_sys::window() else { return };
     let cb = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
         if let Some(f) = fragment_in_address_bar() {
-            bridge::send(&ToWorker::OpenLink { link: f });
+            bridge::send(&ToWorker::Open {
+                name: String::new(),
+                text: f,
+            });
         }
     });
     let _ = w.add_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
@@ -163,22 +166,13 @@ pub fn error_title(during: &str) -> Option<&'static str> {
 pub fn toolbar(m: &Model, d: &UseReducerDispatcher<Model>, charts: &[Shared<ChartSpec>], file_ref: &NodeRef) -> Html {
     let view = m.view.clone();
     let loaded = view.is_some();
-    let variant = view.as_ref().and_then(|v| v.story.as_ref().map(|s| s.variant.clone()));
     let stem = view.as_ref().map(|v| stem(v)).unwrap_or_else(|| "pipelab".into());
     let s = &m.share;
-    let on_share = Callback::from(move |_: MouseEvent| {
-        bridge::send(&ToWorker::Share {
-            variant: variant.clone(),
-        })
-    });
-    let worker_file = |label: &'static str, msg: ToWorker, busy: Option<&'static str>| {
+    let on_share = Callback::from(|_: MouseEvent| bridge::send(&ToWorker::Export { what: "link".into() }));
+    let worker_file = |label: &'static str, id: &'static str, what: &'static str, busy: Option<&'static str>| {
         let d = d.clone();
         let busy_text = busy.map(str::to_string);
-        let id = match &msg {
-            ToWorker::Save { format } => format!("save-{format}"),
-            ToWorker::Export { what } => format!("export-{}", what.replace('_', "-")),
-            _ => String::new(),
-        };
+        let msg = ToWorker::Export { what: what.into() };
         let onclick = Callback::from(move |e: MouseEvent| {
             close_menu(&e);
             if busy_text.is_some() {
@@ -258,8 +252,8 @@ pub fn toolbar(m: &Model, d: &UseReducerDispatcher<Model>, charts: &[Shared<Char
                     <button id="open-file-button" role="menuitem" onclick={on_open}>{ "Open file… (TOML, JSON, Mermaid)" }</button>
                     <button id="paste-mermaid" role="menuitem" onclick={on_paste}>{ "Paste a Mermaid diagram…" }</button>
                     <hr />
-                    { worker_file("Save as TOML", ToWorker::Save { format: "toml".into() }, None) }
-                    { worker_file("Save as JSON", ToWorker::Save { format: "json".into() }, None) }
+                    { worker_file("Save as TOML", "save-toml", "toml", None) }
+                    { worker_file("Save as JSON", "save-json", "json", None) }
                 </div>
             </details>
             <details class="menu" id="export-menu">
@@ -268,10 +262,10 @@ pub fn toolbar(m: &Model, d: &UseReducerDispatcher<Model>, charts: &[Shared<Char
                     { chart_file("Charts as PNG", true) }
                     { chart_file("Charts as SVG", false) }
                     <hr />
-                    { worker_file("Results CSV (per stage per step)", ToWorker::Export { what: "csv".into() }, Some("Running…")) }
-                    { worker_file("Run JSON (as pipelab run --json)", ToWorker::Export { what: "json".into() }, Some("Running…")) }
-                    { worker_file("Cost CSV", ToWorker::Export { what: "cost_csv".into() }, Some("Running…")) }
-                    { worker_file("Diagram as Mermaid", ToWorker::Export { what: "mermaid".into() }, None) }
+                    { worker_file("Results CSV (per stage per step)", "export-csv", "csv", Some("Running…")) }
+                    { worker_file("Run JSON (as pipelab run --json)", "export-json", "run_json", Some("Running…")) }
+                    { worker_file("Cost CSV", "export-cost-csv", "cost_csv", Some("Running…")) }
+                    { worker_file("Diagram as Mermaid", "export-mermaid", "mermaid", None) }
                 </div>
             </details>
             <button id="record" class={classes!(s.recording.then_some("recording"))} onclick={on_record}

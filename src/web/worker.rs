@@ -322,7 +322,7 @@ fn exchange(st: &mut State, cmd: ToWorker) {
         replace_session(st, o.session);
     };
     match cmd {
-        ToWorker::OpenLink { link } => match ex::open_link(&link) {
+        ToWorker::Open { name, text } if name.is_empty() => match ex::open_link(&text) {
             Ok(o) => opened(st, o),
             Err(e) => {
                 // Never a blank page: the default scenario, then the reason.
@@ -333,7 +333,7 @@ fn exchange(st: &mut State, cmd: ToWorker) {
                 error("link", e);
             }
         },
-        ToWorker::OpenFile { name, text } => match ex::open_file(&name, &text) {
+        ToWorker::Open { name, text } => match ex::open_file(&name, &text) {
             Ok(o) => opened(st, o),
             Err(e) => error("file", e),
         },
@@ -357,10 +357,9 @@ fn exchange(st: &mut State, cmd: ToWorker) {
                 return error("export", "no scenario is loaded");
             };
             let answer = match cmd {
-                ToWorker::Share { variant } => {
-                    ex::share_fragment(s, variant).map(|fragment| FromWorker::Link { fragment })
+                ToWorker::Export { what } if what == "link" => {
+                    ex::share_fragment(s).map(|fragment| FromWorker::Link { fragment })
                 }
-                ToWorker::Save { format } => ex::save(s, &format).map(|file| FromWorker::File { file }),
                 ToWorker::Export { what } => {
                     ex::export(s, &what, &|| now_ms() / 1000.0).map(|file| FromWorker::File { file })
                 }

@@ -153,6 +153,10 @@ test('a tampered, foreign or old link gets a message in the page, and the defaul
   assert.equal(await o.page.locator('#scenario-title').textContent(), 'Tandem, told as a story');
   assert.equal(await o.page.locator('#seed').inputValue(), '3');
   await shot(o.page, 'share-old-version');
+  // A link pasted into the address bar of the open page opens too.
+  await o.page.evaluate((h) => { location.hash = h; }, frag);
+  await o.page.waitForFunction(() => document.querySelector('#scenario-title')?.textContent === 'Back-pressure through a tandem');
+  assert.equal(await o.page.locator('#seed').inputValue(), '11');
   await o.close();
 });
 
