@@ -569,6 +569,41 @@ mod tests {
     }
 
     #[test]
+    fn the_sharing_messages_round_trip_as_json() {
+        use crate::view::live::{FromWorker, ToWorker};
+        for m in [
+            ToWorker::Export { what: "link".into() },
+            ToWorker::Open {
+                name: String::new(),
+                text: "#p1.x".into(),
+            },
+            ToWorker::ImportMermaid {
+                text: "flowchart LR\n a --> b".into(),
+                kinds: BTreeMap::from([("b".into(), "queue".into())]),
+            },
+        ] {
+            let s = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<ToWorker>(&s).unwrap(), m, "{s}");
+        }
+        let s = session("mm4-teaching", Overrides::default());
+        let (_, report) = import_mermaid("flowchart LR\n a[Kinesis] --> b[thing]", &BTreeMap::new()).unwrap();
+        for m in [
+            FromWorker::File {
+                file: save(&s, "json").unwrap(),
+            },
+            FromWorker::Mermaid { report },
+            FromWorker::Opened {
+                settings: Settings::default(),
+                notice: Some("n".into()),
+                variant: None,
+            },
+        ] {
+            let t = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<FromWorker>(&t).unwrap(), m, "{t}");
+        }
+    }
+
+    #[test]
     fn a_file_too_large_or_malformed_is_a_located_message() {
         assert!(open_file("big.toml", &"#".repeat(MAX_SCENARIO_BYTES + 1))
             .err()

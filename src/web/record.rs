@@ -197,7 +197,11 @@ fn load_diagram(doc: &web_sys::Document) {
     // Inline the stylesheet right after the opening tag.
     if let Some(end) = text.find('>') {
         let css = FRAME.with(|f| f.borrow().css.clone());
-        let style = format!("<style><![CDATA[{}]]></style>", css.replace("]]>", ""));
+        // An image does not inherit the page's font: the stack of styles.css's `html`.
+        let style = format!(
+            "<style><![CDATA[svg {{ font-family: \"Inter\", \"Segoe UI\", \"Helvetica Neue\", Arial, sans-serif; }}\n{}]]></style>",
+            css.replace("]]>", "")
+        );
         text.insert_str(end + 1, &style);
     }
     let url = format!(

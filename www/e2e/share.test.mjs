@@ -173,11 +173,23 @@ test('a file saved in the browser runs in the CLI with the same digest, and a CL
   await page.waitForFunction(() => document.querySelector('#provider')?.value === 'aws' && !document.querySelector('#scenario-title')?.textContent.startsWith('Loading'));
   await runToEnd(page);
   const digest = await digestOf(page);
+  const saved = {};
   for (const fmt of ['toml', 'json']) {
     const file = await download(page, 'file-menu', `save-${fmt}`);
     assert.ok(file.endsWith(`pipelab-ticket-dedup.${fmt}`), file);
     assert.equal(cliDigest(file), digest, `pipelab run ${path.basename(file)}`);
+    saved[fmt] = fs.readFileSync(file, 'utf8');
   }
+  // The saved JSON dropped back onto the page (no overrides now: they are in the file) replays the run.
+  await page.evaluate(({ name, text }) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], name, { type: 'application/json' }));
+    document.querySelector('.app').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name: 'dropped.json', text: saved.json });
+  await page.waitForFunction(() => document.querySelector('#scenario-picker')?.value === 'custom' && document.querySelector('#provider')?.value === '');
+  assert.equal(await page.locator('#seed').inputValue(), '5');
+  await runToEnd(page);
+  assert.equal(await digestOf(page), digest, 'the dropped file replays the run');
   // The CLI writes scenario files (TOML and JSON); the browser opens them (file input) to the CLI's digest.
   for (const out of ['ticket.toml', 'ticket.json']) {
     const file = path.join(TMP, out);
