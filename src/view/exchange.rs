@@ -219,6 +219,141 @@ pub fn bake(text: &str, o: &Overrides, which: Knobs) -> Result<String, String> {
     Ok(out)
 }
 
+/// A value as inline TOML (none for `null`, which TOML lacks).
+fn inline_toml(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).ok()?,
+        Value::Array(a) => {
+            let items: Option<Vec<String>> = a.iter().map(inline_toml).collect();
+            format!("[{}]", items?.join(", "))
+        }
+        Value::Object(o) => {
+            let items: Option<Vec<String>> = o
+                .iter()
+                .map(|(k, v)| {
+                    let key = if mermaid_out::is_plain_id(k) {
+                        k.clone()
+                    } else {
+                        serde_json::to_string(k).ok()?
+                    };
+                    Some(format!("{key} = {}", inline_toml(v)?))
+                })
+                .collect();
+            format!("{{ {} }}", items?.join(", "))
+        }
+    })
+}
+
+/// Sets (or, `value` none, removes) `key` in the `n`-th `[[table]]` block
+/// of TOML text by editing its lines.
+fn edit_block_line(text: &str, table: &str, n: usize, key: &str, value: Option<&str>) -> Option<String> {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let header = format!("[[{table}]]");
+    let start = lines.iter().enumerate().filter(|(_, l)| l.trim() == header).nth(n)?.0 + 1;
+    let end = lines[start..]
+        .iter()
+        .position(|l| is_header(l))
+        .map_or(lines.len(), |i| start + i);
+    let at = (start..end).find(|&i| sets_key(&lines[i], key));
+    match (at, value) {
+        (Some(i), Some(v)) => lines[i] = format!("{key} = {v}"),
+        (Some(i), None) => {
+            lines.remove(i);
+        }
+        (None, Some(v)) => {
+            let mut at = end;
+            while at > start && {
+                let t = lines[at - 1].trim();
+                t.is_empty() || t.starts_with('#')
+            } {
+                at -= 1;
+            }
+            lines.insert(at, format!("{key} = {v}"));
+        }
+        (None, None) => {}
+    }
+    Some(lines.join("\n"))
+}
+
+/// The text as the built-in it was made from plus line edits, when it is
+/// a built-in edited in the page (the inspector rewrites the whole text,
+/// which would make its share link carry all of it): the same document,
+/// so the same run; none when no built-in is a few line edits away.
+pub fn rebase_on_builtin(text: &str) -> Option<String> {
+    if Format::sniff(text) != Format::Toml {
+        return None;
+    }
+    let want = doc_of(text, Format::Toml).ok()?;
+    let want = want.as_object()?;
+    let b = builtin::ALL.iter().find(|b| {
+        doc_of(b.text, Format::Toml)
+            .ok()
+            .and_then(|d| d.get("name").cloned())
+            .is_some_and(|n| Some(&n) == want.get("name"))
+    })?;
+    let base = doc_of(b.text, Format::Toml).ok()?;
+    let base = base.as_object()?;
+    let mut out = b.text.to_string();
+    for key in want.keys().chain(base.keys().filter(|k| !want.contains_key(*k))) {
+        let (w, was) = (want.get(key), base.get(key));
+        if w == was {
+            continue;
+        }
+        match (key.as_str(), w, was) {
+            ("source" | "stage" | "fault", Some(Value::Array(wa)), Some(Value::Array(ba))) if wa.len() >= ba.len() => {
+                for (i, (we, be)) in wa.iter().zip(ba).enumerate() {
+                    let (we, be) = (we.as_object()?, be.as_object()?);
+                    for k in we.keys().chain(be.keys().filter(|k| !we.contains_key(*k))) {
+                        if we.get(k) != be.get(k) {
+                            let v = we.get(k).map(inline_toml).map(|v| v.ok_or(())).transpose().ok()?;
+                            out = edit_block_line(&out, key, i, k, v.as_deref())?;
+                        }
+                    }
+                }
+                // Added entries (faults from the inspector) go at the end.
+                for we in &wa[ba.len()..] {
+                    let mut block = format!("\n[[{key}]]\n");
+                    for (k, v) in we.as_object()? {
+                        block.push_str(&format!("{k} = {}\n", inline_toml(v)?));
+                    }
+                    out = out.trim_end_matches('\n').to_string() + "\n" + &block;
+                }
+            }
+            ("fault", Some(Value::Array(wa)), None) => {
+                for we in wa {
+                    let mut block = String::from("\n[[fault]]\n");
+                    for (k, v) in we.as_object()? {
+                        block.push_str(&format!("{k} = {}\n", inline_toml(v)?));
+                    }
+                    out = out.trim_end_matches('\n').to_string() + "\n" + &block;
+                }
+            }
+            (_, Some(v), _) if !v.is_object() && !matches!(v, Value::Array(a) if a.iter().any(Value::is_object)) => {
+                out = edit_toml_line(&out, None, key, &inline_toml(v)?)?;
+            }
+            _ => return None,
+        }
+    }
+    doc_of(&out, Format::Toml)
+        .ok()
+        .filter(|d| d.as_object() == Some(want))
+        .map(|_| out)
+}
+
+/// The text, or the same document as its built-in plus line edits (see
+/// [`rebase_on_builtin`]): a built-in edited in the inspector travels as
+/// the built-in plus its edits, and saves with its comments.
+fn as_builtin_edit(text: String) -> String {
+    if builtin::ALL.iter().any(|b| b.text == text) {
+        text
+    } else {
+        rebase_on_builtin(&text).unwrap_or(text)
+    }
+}
+
 /// A short file-name stem for the session: the built-in's name, else the title.
 pub fn slug(session: &Session) -> String {
     let base = if session.name == "custom" {
@@ -256,7 +391,7 @@ pub fn share_fragment(session: &Session) -> Result<String, String> {
             provider: false,
         },
     )?;
-    let mut s = share::Shared::new(text);
+    let mut s = share::Shared::new(as_builtin_edit(text));
     s.seed = session.overrides.seed;
     s.provider = session.overrides.provider;
     s.variant = variant;
@@ -317,7 +452,7 @@ pub fn open_file(name: &str, text: &str) -> Result<OpenedRun, String> {
 
 /// The scenario as a file `pipelab run` replays (`toml` or `json`).
 pub fn save(session: &Session, format: &str) -> Result<FileOut, String> {
-    let baked = bake(&session.text, &session.overrides, ALL_KNOBS)?;
+    let baked = bake(&as_builtin_edit(session.text.clone()), &session.overrides, ALL_KNOBS)?;
     let want = match format {
         "toml" => Format::Toml,
         "json" => Format::Json,
@@ -509,6 +644,56 @@ mod tests {
         let plain = share_fragment(&session("mm4-teaching", Overrides::default())).unwrap();
         assert_eq!(open_link(&plain).unwrap().session.name, "mm4-teaching");
         assert!(open_link("#p1.AAAA").is_err());
+    }
+
+    #[test]
+    fn an_inspector_edit_still_makes_a_short_link_to_the_same_run() {
+        for (name, node, key, value) in [
+            ("fintrust-after", "", "", ""),
+            ("kinesis-autoscale", "stream", "shards", "3"),
+            ("backpressure-tandem", "writer", "servers", "3"),
+            ("ticket-after", "dedup", "threshold", ""),
+        ] {
+            let s = session(name, Overrides::default());
+            let text = if node.is_empty() {
+                s.text.clone()
+            } else {
+                match s.edited(node, key, value) {
+                    Ok(t) => t,
+                    Err(_) => continue,
+                }
+            };
+            let edited = Session::new("custom", &text, Overrides::default()).unwrap();
+            let fault = crate::view::live::FaultEdit {
+                stage: edited.prepared.scenario.stages[0].id.clone(),
+                action: "stop".into(),
+                at: "1min".into(),
+                duration: "1min".into(),
+                factor: None,
+            };
+            let with_fault = Session::new("custom", &edited.with_fault(&fault).unwrap(), Overrides::default()).unwrap();
+            // One edit travels as one changed line; an edit and a fault as
+            // the span between them (a link carries one span).
+            // Saved, it keeps the built-in's comments and replays the run.
+            let saved = save(&edited, "toml").unwrap().text;
+            let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
+            assert_eq!(comments(&saved), comments(builtin::find(name).unwrap().text), "{name}");
+            for (mut e, limit) in [(edited, 300), (with_fault, 2_000)] {
+                let f = share_fragment(&e).unwrap();
+                assert!(f.len() < limit, "{name}: {} characters", f.len());
+                let mut o = open_link(&f).unwrap().session;
+                e.advance_to(u64::MAX);
+                o.advance_to(u64::MAX);
+                assert_eq!(o.report().digest, e.report().digest, "{name}");
+                if limit == 300 {
+                    assert_eq!(
+                        digest_as_run(&saved, &Overrides::default()),
+                        e.report().digest,
+                        "{name}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
