@@ -80,11 +80,12 @@ pub fn MermaidDialog(props: &Props) -> Html {
     };
     let error = (*local_error).clone().or(props.error.clone());
     let report = props.report.as_ref().map(|r| {
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let summary = format!(
-            "Loaded “{}”: {} sources, {} stages{}",
+            "Loaded “{}”: {}, {}{}",
             r.title,
-            r.sources,
-            r.stages,
+            plural(r.sources, "source", "sources"),
+            plural(r.stages, "stage", "stages"),
             if r.unmapped.is_empty() {
                 ", every box mapped.".to_string()
             } else {

@@ -95,6 +95,22 @@ fn put_in_address_bar(fragment: &str) -> String {
     format!("{base}#{fragment}")
 }
 
+/// Takes a share link out of the address bar (another scenario was
+/// chosen: reloading should not bring the link's run back).
+pub fn forget_link() {
+    if fragment_in_address_bar().is_some() {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let path = web_sys::window()
+                .and_then(|w| w.location().pathname().ok())
+                .unwrap_or_default();
+            let search = web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .unwrap_or_default();
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("{path}{search}")));
+        }
+    }
+}
+
 /// The share fragment in the address bar, if any (`#p1.…`, or anything
 /// after `#` that is not empty: a broken link should say so).
 pub fn fragment_in_address_bar() -> Option<String> {

@@ -156,6 +156,7 @@ impl Reducible for Model {
                 m.share.on_worker(w);
             }
             Msg::Choose(name) => {
+                super::share::forget_link();
                 m.current = name;
                 m.selected = None;
                 m.overlay = None;

@@ -163,6 +163,9 @@ test('a tampered, foreign or old link gets a message in the page, and the defaul
   await o.page.evaluate((h) => { location.hash = h; }, frag);
   await o.page.waitForFunction(() => document.querySelector('#scenario-title')?.textContent === 'Back-pressure through a tandem');
   assert.equal(await o.page.locator('#seed').inputValue(), '11');
+  // Choosing another scenario takes the link out of the address bar.
+  await choose(o.page, 'mm4-teaching');
+  assert.equal(new URL(o.page.url()).hash, '');
   await o.close();
 });
 
