@@ -191,8 +191,34 @@ fn reaches(edges: &BTreeMap<String, Vec<String>>, start: &str, goal: &str) -> bo
     false
 }
 
+/// An import as a scenario document (the scenario's fields as JSON), for
+/// shells that run it from text without the typed [`Scenario`] (the
+/// browser's worker: no second deserializer for the schema).
+#[derive(Clone, Debug)]
+pub struct ImportedDoc {
+    pub doc: Value,
+    pub unmapped: Vec<Unmapped>,
+    pub notes: Vec<String>,
+    pub chart: Flowchart,
+}
+
 /// Parses a Mermaid flowchart and maps it to a scenario.
 pub fn import(text: &str) -> Result<Imported, MermaidError> {
+    let d = import_doc(text)?;
+    let scenario: Scenario = serde_json::from_value(d.doc).map_err(|e| MermaidError {
+        line: 0,
+        message: format!("internal: the imported scenario does not fit the schema: {e}"),
+    })?;
+    Ok(Imported {
+        scenario,
+        unmapped: d.unmapped,
+        notes: d.notes,
+        chart: d.chart,
+    })
+}
+
+/// Parses a Mermaid flowchart and maps it to a scenario document.
+pub fn import_doc(text: &str) -> Result<ImportedDoc, MermaidError> {
     let chart = mermaid_syntax::parse(text)?;
     let mut notes = Vec::new();
     let mut unmapped = Vec::new();
@@ -691,12 +717,8 @@ pub fn import(text: &str) -> Result<Imported, MermaidError> {
     if any_gov {
         sc.insert("governance".into(), Value::Object(gov));
     }
-    let scenario: Scenario = serde_json::from_value(Value::Object(sc)).map_err(|e| MermaidError {
-        line: 0,
-        message: format!("internal: the imported scenario does not fit the schema: {e}"),
-    })?;
-    Ok(Imported {
-        scenario,
+    Ok(ImportedDoc {
+        doc: Value::Object(sc),
         unmapped,
         notes,
         chart,
@@ -712,15 +734,25 @@ fn push_unique(v: &mut Vec<String>, s: &str) {
 /// The imported scenario as TOML text, with a header comment listing the
 /// unmapped boxes and the notes.
 pub fn to_toml(imp: &Imported) -> String {
+    let body = toml::to_string(&imp.scenario).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"));
+    format!("{}\n{body}", toml_header(&imp.unmapped, &imp.notes))
+}
+
+/// [`to_toml`] of an [`ImportedDoc`].
+pub fn doc_to_toml(d: &ImportedDoc) -> String {
+    let body = toml::to_string(&d.doc).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"));
+    format!("{}\n{body}", toml_header(&d.unmapped, &d.notes))
+}
+
+fn toml_header(unmapped: &[Unmapped], notes: &[String]) -> String {
     let mut head = String::from("# Imported from a Mermaid flowchart by pipelab.\n");
-    for u in &imp.unmapped {
+    for u in unmapped {
         head.push_str(&format!("# UNMAPPED: {}\n", u.message()));
     }
-    for n in &imp.notes {
+    for n in notes {
         head.push_str(&format!("# note: {n}\n"));
     }
-    let body = toml::to_string(&imp.scenario).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"));
-    format!("{head}\n{body}")
+    head
 }
 
 #[cfg(test)]

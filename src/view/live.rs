@@ -130,6 +130,27 @@ pub enum ToWorker {
     Compare {
         name: Option<String>,
     },
+    /// Sharing and files (answered by `view::exchange`): `link` (a share
+    /// link of what runs: `FromWorker::Link`), `toml` or `json` (the
+    /// scenario as a file), `csv`, `run_json`, `cost_csv` or `mermaid`
+    /// (`FromWorker::File`).
+    Export {
+        what: String,
+    },
+    /// Open a scenario file's text (TOML, JSON, or Mermaid by its `name`),
+    /// or, with no name, a share link (a broken one loads the default
+    /// scenario and says why).
+    Open {
+        #[serde(default)]
+        name: String,
+        text: String,
+    },
+    /// Import a Mermaid flowchart; `kinds` chooses kinds for boxes by id.
+    ImportMermaid {
+        text: String,
+        #[serde(default)]
+        kinds: BTreeMap<String, String>,
+    },
 }
 
 /// A built-in, for the picker.
@@ -155,10 +176,29 @@ pub enum FromWorker {
     Overlay {
         overlay: Option<Box<Overlay>>,
     },
-    /// `during`: `load`, `edit`, `fault`, `compare` or `message`.
+    /// `during`: `load`, `edit`, `fault`, `compare`, `message`, `link`,
+    /// `file`, `export` or `mermaid`.
     Error {
         during: String,
         message: String,
+    },
+    /// A share link of the current run (the fragment, without `#`).
+    Link {
+        fragment: String,
+    },
+    /// A link or file was opened: the settings it runs with (before its `Loaded`).
+    Opened {
+        settings: Settings,
+        notice: Option<String>,
+        variant: Option<String>,
+    },
+    /// A file to download.
+    File {
+        file: crate::view::exchange::FileOut,
+    },
+    /// What a Mermaid import made (after its `Loaded`).
+    Mermaid {
+        report: crate::view::exchange::MermaidReport,
     },
 }
 

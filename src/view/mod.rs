@@ -5,4 +5,5 @@
 
 pub mod chart;
 pub mod diagram;
+pub mod exchange;
 pub mod live;

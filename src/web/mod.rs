@@ -10,9 +10,14 @@
 mod bridge;
 mod charts;
 mod diagram;
+mod exports;
 mod field;
+mod files;
 mod inspector;
+mod mermaid_dialog;
 mod present;
+mod record;
+mod share;
 mod state;
 pub mod worker;
 
@@ -105,7 +110,15 @@ pub fn App() -> Html {
                     message: e,
                 }));
             }
-            load(crate::scenario::builtin::DEFAULT, &Settings::default());
+            // A share link in the address bar opens instead of the default.
+            match share::fragment_in_address_bar() {
+                Some(link) => bridge::send(&ToWorker::Open {
+                    name: String::new(),
+                    text: link,
+                }),
+                None => load(crate::scenario::builtin::DEFAULT, &Settings::default()),
+            }
+            share::listen_for_links();
         });
     }
     let m = &*model;
@@ -297,7 +310,19 @@ pub fn App() -> Html {
     let error_banner = m
         .error
         .as_ref()
-        .filter(|(during, _)| during != "edit" && during != "fault");
+        .filter(|(during, _)| during != "edit" && during != "fault" && during != "mermaid");
+    let file_ref = use_node_ref();
+    let on_drop = {
+        let d = d.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if let Some(f) = e.data_transfer().and_then(|t| t.files()).and_then(|l| l.get(0)) {
+                let d = d.clone();
+                d.dispatch(Msg::Loading);
+                files::open(f, move |err| d.dispatch(Msg::Worker(err)));
+            }
+        })
+    };
     let nodes_shared = view.as_ref().map(|v| Shared::new(v.nodes.clone()));
     let diagram_shared = view.as_ref().map(|v| Shared::new(v.diagram.clone()));
     let selected_node = view
@@ -310,7 +335,7 @@ pub fn App() -> Html {
     };
 
     html! {
-        <div class="app">
+        <div class="app" ondragover={Callback::from(|e: DragEvent| e.prevent_default())} ondrop={on_drop}>
             <header class="top">
                 <div class="brand" title="deterministic simulation of cloud data pipelines">{ "pipelab" }</div>
                 <label class="picker">
@@ -416,17 +441,21 @@ pub fn App() -> Html {
             </div>
             if let Some((during, msg)) = error_banner {
                 <div class="banner error" role="alert" id="error-banner">
-                    <b>{ format!("Could not {}: ", if during == "settings" { "apply that setting" } else if during == "compare" { "compare" } else { "load this scenario" }) }</b>
+                    <b>{ share::error_title(during).map(str::to_string).unwrap_or_else(|| format!("Could not {}: ", if during == "settings" { "apply that setting" } else if during == "compare" { "compare" } else { "load this scenario" })) }</b>
                     <pre>{ msg }</pre>
                     <button class="icon" onclick={{ let d = d.clone(); Callback::from(move |_: MouseEvent| d.dispatch(Msg::ClearError)) }}>{ "×" }</button>
                 </div>
             }
+            { share::overlays(m, &d) }
             <div class={classes!("workspace", selected_node.is_some().then_some("with-inspector"))}>
                 <main>
+                    <div class="intro-row">
                     <section class="intro">
                         <h1 id="scenario-title">{ view.as_ref().map_or(if m.loading { "Loading…".to_string() } else { String::new() }, |v| v.title.clone()) }</h1>
                         <p class="desc">{ view.as_ref().map(|v| v.description.clone()).unwrap_or_default() }</p>
                     </section>
+                    { share::toolbar(m, &d, &chart_specs, &file_ref) }
+                    </div>
                     <section class="panel diagram-panel">
                         <div class="panel-head">
                             <h2>{ "Architecture" }</h2>

@@ -72,6 +72,8 @@ pub struct Model {
     /// The built-in the text being loaded derives from (an edit of it, or
     /// its kept edits): the loaded run then shows under that built-in.
     pub base: Option<String>,
+    /// Sharing, files and exports (`share`).
+    pub share: super::share::ShareState,
 }
 
 impl Model {
@@ -100,6 +102,7 @@ impl Default for Model {
             loading: true,
             edits: BTreeMap::new(),
             base: None,
+            share: Default::default(),
         }
     }
 }
@@ -118,6 +121,7 @@ pub enum Msg {
     Base(Option<String>),
     /// Forget the edits of this built-in.
     Revert(String),
+    Share(super::share::ShareMsg),
 }
 
 impl Reducible for Model {
@@ -167,8 +171,21 @@ impl Reducible for Model {
             Msg::Worker(FromWorker::Error { during, message }) => {
                 m.error = Some((during, message));
                 m.loading = false;
+                m.share.busy = None;
+            }
+            Msg::Worker(
+                w @ (FromWorker::Link { .. }
+                | FromWorker::Opened { .. }
+                | FromWorker::File { .. }
+                | FromWorker::Mermaid { .. }),
+            ) => {
+                if let FromWorker::Opened { settings, .. } = &w {
+                    m.settings = settings.clone();
+                }
+                m.share.on_worker(w);
             }
             Msg::Choose(name) => {
+                super::share::forget_link();
                 m.current = name;
                 m.selected = None;
                 m.overlay = None;
@@ -186,6 +203,7 @@ impl Reducible for Model {
                 m.edits.remove(&name);
                 m.base = None;
             }
+            Msg::Share(a) => m.share.on_action(a),
         }
         Rc::new(m)
     }

@@ -250,6 +250,7 @@ fn handle(cmd: ToWorker) {
                     }
                 }
             },
+            cmd => exchange(st, cmd),
         }
     });
     if need_tick {
@@ -304,5 +305,70 @@ fn tick() {
     });
     if let Some(delay) = again {
         schedule(delay);
+    }
+}
+
+/// Sharing and files: links, opened files, saves, exports, Mermaid imports
+/// (the answers come from `view::exchange`).
+fn exchange(st: &mut State, cmd: ToWorker) {
+    use crate::view::exchange as ex;
+    let opened = |st: &mut State, o: ex::OpenedRun| {
+        post(&FromWorker::Opened {
+            settings: o.settings.clone(),
+            notice: o.notice,
+            variant: o.variant,
+        });
+        st.settings = o.settings;
+        replace_session(st, o.session);
+    };
+    match cmd {
+        ToWorker::Open { name, text } if name.is_empty() => match ex::open_link(&text) {
+            Ok(o) => opened(st, o),
+            Err(e) => {
+                // Never a blank page: the default scenario, then the reason.
+                if let Ok(s) = Session::builtin(crate::scenario::builtin::DEFAULT, Default::default()) {
+                    st.settings = Settings::default();
+                    replace_session(st, s);
+                }
+                error("link", e);
+            }
+        },
+        ToWorker::Open { name, text } => match ex::open_file(&name, &text) {
+            Ok(o) => opened(st, o),
+            Err(e) => error("file", e),
+        },
+        ToWorker::ImportMermaid { text, kinds } => match ex::import_mermaid(&text, &kinds) {
+            Ok((session, report)) => {
+                opened(
+                    st,
+                    ex::OpenedRun {
+                        session,
+                        settings: Settings::default(),
+                        notice: None,
+                        variant: None,
+                    },
+                );
+                post(&FromWorker::Mermaid { report });
+            }
+            Err(e) => error("mermaid", e),
+        },
+        cmd => {
+            let Some(s) = st.session.as_ref() else {
+                return error("export", "no scenario is loaded");
+            };
+            let answer = match cmd {
+                ToWorker::Export { what } if what == "link" => {
+                    ex::share_fragment(s).map(|fragment| FromWorker::Link { fragment })
+                }
+                ToWorker::Export { what } => {
+                    ex::export(s, &what, &|| now_ms() / 1000.0).map(|file| FromWorker::File { file })
+                }
+                _ => return,
+            };
+            match answer {
+                Ok(a) => post(&a),
+                Err(e) => error("export", e),
+            }
+        }
     }
 }
