@@ -238,7 +238,10 @@ fn bigquery_bills_at_least_ten_mib_per_table_referenced_per_query() {
     let q = |tables: u32| format!(r#"{{ class = "adhoc", rate = "6/min", fraction = 1e-9, tables = {tables} }}"#);
     let text = |tables: u32| {
         warehouse("", &q(tables))
-            .replace("nodes = 4\nslices_per_node = 2", "flavour = \"bigquery\"\nslots = 100\nbilling = \"on_demand\"")
+            .replace(
+                "nodes = 4\nslices_per_node = 2",
+                "flavour = \"bigquery\"\nslots = 100\nbilling = \"on_demand\"",
+            )
             .replace("partitions = 10", "partitions = 10\ninitial_size = \"100 GB\"")
     };
     let one = run(&text(1));
