@@ -356,13 +356,19 @@ fn as_builtin_edit(text: String) -> String {
 
 /// A short file-name stem for the session: the built-in's name, else the title.
 pub fn slug(session: &Session) -> String {
-    let base = if session.name == "custom" {
-        session.prepared.scenario.name.as_str()
+    if session.name == "custom" {
+        slugify(&session.prepared.scenario.name)
     } else {
-        session.name.as_str()
-    };
+        slugify(&session.name)
+    }
+}
+
+/// Lower-case ASCII letters and digits joined by single dashes, at most 48
+/// characters (`"FinTrust after: Kinesis"` → `fintrust-after-kinesis`);
+/// `scenario` when nothing is left.
+pub fn slugify(name: &str) -> String {
     let mut s = String::new();
-    for c in base.chars() {
+    for c in name.chars() {
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
         } else if !s.ends_with('-') {

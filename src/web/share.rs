@@ -138,23 +138,7 @@ pub fn listen_for_links() {
 /// File-name stem for page-side exports.
 pub fn stem(view: &ScenarioView) -> String {
     let base = if view.name == "custom" { &view.title } else { &view.name };
-    let mut s = String::new();
-    for c in base.chars() {
-        if c.is_ascii_alphanumeric() {
-            s.push(c.to_ascii_lowercase());
-        } else if !s.ends_with('-') {
-            s.push('-');
-        }
-    }
-    let s: String = s.trim_matches('-').chars().take(48).collect();
-    format!(
-        "pipelab-{}",
-        if s.is_empty() {
-            "scenario"
-        } else {
-            s.trim_end_matches('-')
-        }
-    )
+    format!("pipelab-{}", crate::view::exchange::slugify(base))
 }
 
 /// Closes the drop-down menu a click came from.

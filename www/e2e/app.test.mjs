@@ -3,40 +3,17 @@
 // user sees. Screenshots (1280x720) go to www/test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ART, FIXTURES, BENIGN, launch, shot, choose, runToEnd, loadText } from './harness.mjs';
 
-const DIST = path.resolve(process.env.DIST_DIR ?? '../dist');
-const ART = path.resolve('test-artifacts');
-const FIXTURES = path.resolve('e2e/fixtures');
 // The native build's digest of every built-in (tests/determinism.rs writes it).
 const GOLDEN = JSON.parse(fs.readFileSync(new URL('../../tests/golden/digests.json', import.meta.url), 'utf8'));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-let server, browser, base;
+let base, browser, close;
 
-before(async () => {
-  fs.mkdirSync(ART, { recursive: true });
-  server = http.createServer((req, res) => {
-    let p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (p.endsWith('/')) p += 'index.html';
-    const f = path.join(DIST, p);
-    if (!f.startsWith(DIST) || !fs.existsSync(f) || !fs.statSync(f).isFile()) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(f)] ?? 'application/octet-stream' });
-    fs.createReadStream(f).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ARGS });
-});
+before(async () => { ({ base, browser, close } = await launch()); });
 
-after(async () => { await browser?.close(); server?.close(); });
-
-// Warnings the toolchain itself prints (wasm-bindgen's init, preload integrity).
-const BENIGN = [/integrity/, /deprecated parameters/];
+after(async () => { await close?.(); });
 
 async function openApp(opts = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: opts.colorScheme ?? 'light' });
@@ -47,26 +24,6 @@ async function openApp(opts = {}) {
   await page.goto(base);
   await page.locator('#diagram g.node').first().waitFor({ timeout: 20000 });
   return { page, errors, firstRenderMs: Date.now() - t0 };
-}
-
-const shot = (page, name, fullPage = false) => page.screenshot({ path: path.join(ART, `${name}.png`), fullPage });
-
-async function choose(page, name) {
-  await page.selectOption('#scenario-picker', name);
-  await page.waitForFunction((n) => document.querySelector('#scenario-picker')?.value === n
-    && !document.querySelector('#scenario-title')?.textContent.startsWith('Loading'), name, { timeout: 20000 });
-}
-
-async function runToEnd(page, timeout = 60000) {
-  await page.selectOption('#speed', '0');
-  await page.click('#play');
-  await page.waitForFunction(() => document.querySelector('#play')?.textContent.includes('Replay'), null, { timeout });
-}
-
-async function loadText(page, text) {
-  await page.evaluate(() => { document.querySelector('details.own').open = true; });
-  await page.fill('#scenario-text', text);
-  await page.click('#run-text');
 }
 
 /// A fingerprint of a canvas's pixels.

@@ -1,4 +1,4 @@
-// Shared end-to-end helpers (copied from app.test.mjs's setup): serve dist/
+// Shared end-to-end helpers: serve dist/
 // on a free loopback port, launch the system Chromium, open the app.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -12,7 +12,7 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // Warnings the toolchain itself prints (wasm-bindgen's init, preload integrity).
-const BENIGN = [/integrity/, /deprecated parameters/];
+export const BENIGN = [/integrity/, /deprecated parameters/];
 
 /// Starts the server and the browser; returns { base, browser, close }.
 export async function launch() {
