@@ -35,11 +35,13 @@ wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WB_VERSION" \
 
 # npm (www/package.json, exact versions): binaryen's wasm-opt 132, which the
 # app build runs (Debian's binaryen 108 cannot read this wasm), and the e2e
-# tests' playwright-core (no browser download: the tests use Debian's chromium).
+# tests' playwright-core (no browser download: the tests use Debian's chromium)
+# and mermaid (its browser bundle renders exported Mermaid in an e2e test).
 # scripts/serve.sh and scripts/test.sh put www/node_modules/.bin first on PATH.
 if [ ! -d www/node_modules/playwright-core ] || [ ! -d www/node_modules/binaryen ] \
+   || [ ! -d www/node_modules/mermaid ] \
    || [ www/package-lock.json -nt www/node_modules/.package-lock.json ]; then
-  say "installing the npm packages (wasm-opt, playwright-core)"
+  say "installing the npm packages (wasm-opt, playwright-core, mermaid)"
   (cd www && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 cargo fetch --locked >/dev/null 2>&1 || cargo fetch --locked

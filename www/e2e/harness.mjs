@@ -3,6 +3,8 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 export const DIST = path.resolve(process.env.DIST_DIR ?? '../dist');
@@ -64,3 +66,19 @@ export async function loadText(page, text) {
   await page.fill('#scenario-text', text);
   await page.click('#run-text');
 }
+
+/// The native CLI: `$PIPELAB_BIN`, else `$CARGO_TARGET_DIR` (or ../target)
+/// `/debug/pipelab`, which `cargo test` builds earlier in scripts/test.sh.
+export function cliPath() {
+  const candidates = [
+    process.env.PIPELAB_BIN,
+    path.join(path.resolve(process.env.CARGO_TARGET_DIR ?? '../target'), 'debug', 'pipelab'),
+    path.join(path.resolve(process.env.CARGO_TARGET_DIR ?? '../target'), 'release', 'pipelab'),
+  ].filter(Boolean);
+  const found = candidates.find((p) => fs.existsSync(p));
+  assert.ok(found, `the pipelab CLI is needed (cargo build --bin pipelab, or set PIPELAB_BIN); looked at ${candidates.join(', ')}`);
+  return found;
+}
+
+/// `pipelab <args>`; its stdout.
+export const cli = (...args) => execFileSync(cliPath(), args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -11,25 +11,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
-import { launch, openApp, shot, choose, runToEnd, loadText, FIXTURES } from './harness.mjs';
+import { launch, openApp, shot, choose, runToEnd, loadText, FIXTURES, cli } from './harness.mjs';
 
 let env;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'pipelab-share-'));
 
-function cliPath() {
-  const candidates = [
-    process.env.PIPELAB_BIN,
-    path.join(path.resolve(process.env.CARGO_TARGET_DIR ?? '../target'), 'debug', 'pipelab'),
-    path.join(path.resolve(process.env.CARGO_TARGET_DIR ?? '../target'), 'release', 'pipelab'),
-  ].filter(Boolean);
-  const found = candidates.find((p) => fs.existsSync(p));
-  assert.ok(found, `the pipelab CLI is needed (cargo build --bin pipelab, or set PIPELAB_BIN); looked at ${candidates.join(', ')}`);
-  return found;
-}
-
-/// `pipelab <args>`; its stdout.
-const cli = (...args) => execFileSync(cliPath(), args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
 const cliDigest = (file) => JSON.parse(cli('run', file, '--json')).digest;
 
 before(async () => { env = await launch(); });
