@@ -411,8 +411,8 @@ fn run_and_print(
             outln!(
                 "cost ({}): {} for the run, {} per month (`pipelab cost` for details)",
                 c.provider,
-                cost::report::fmt_usd(c.total_usd),
-                cost::report::fmt_usd(c.per_month_usd),
+                pipelab::report::text::usd(c.total_usd),
+                pipelab::report::text::usd(c.per_month_usd),
             );
         }
         outln!("replay: {replay} --seed {}", rep.seed);

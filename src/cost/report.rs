@@ -329,11 +329,6 @@ pub fn fmt_qty(v: f64) -> String {
     }
 }
 
-/// USD with cents and thousands separators (more digits below a cent).
-pub fn fmt_usd(v: f64) -> String {
-    text::usd(v)
-}
-
 /// The report as a text table.
 pub fn render(r: &CostReport) -> String {
     use text::Align::{Left, Right};
@@ -371,8 +366,8 @@ pub fn render(r: &CostReport) -> String {
             fmt_qty(l.quantity),
             l.unit.clone(),
             fmt_qty(l.unit_usd),
-            fmt_usd(l.usd),
-            fmt_usd(l.per_month_usd),
+            text::usd(l.usd),
+            text::usd(l.per_month_usd),
             if l.confirmed { "" } else { "?" }.into(),
         ]);
     }
@@ -380,9 +375,9 @@ pub fn render(r: &CostReport) -> String {
     let _ = writeln!(
         s,
         "  total {} for the run; {} per month; {} per year",
-        fmt_usd(r.total_usd),
-        fmt_usd(r.per_month_usd),
-        fmt_usd(r.per_year_usd)
+        text::usd(r.total_usd),
+        text::usd(r.per_month_usd),
+        text::usd(r.per_year_usd)
     );
     if r.lines.iter().any(|l| !l.confirmed) {
         let _ = writeln!(
@@ -392,7 +387,7 @@ pub fn render(r: &CostReport) -> String {
     }
     match r.per_million_records_usd {
         Some(v) => {
-            let _ = writeln!(s, "  {} per million records delivered", fmt_usd(v));
+            let _ = writeln!(s, "  {} per million records delivered", text::usd(v));
         }
         None => {
             let _ = writeln!(s, "  no records delivered");
@@ -429,29 +424,29 @@ pub fn render_both(aws: &CostReport, gcp: &CostReport) -> String {
         t.row(vec![
             p.stage.clone(),
             p.aws_service.clone(),
-            fmt_usd(p.aws_per_month_usd),
+            text::usd(p.aws_per_month_usd),
             p.gcp_service.clone(),
-            fmt_usd(p.gcp_per_month_usd),
-            fmt_usd(p.difference_per_month_usd),
+            text::usd(p.gcp_per_month_usd),
+            text::usd(p.difference_per_month_usd),
             if p.complete { "" } else { "(incomplete: see not priced)" }.into(),
         ]);
     }
     t.row(vec![
         "total".into(),
         String::new(),
-        fmt_usd(aws.per_month_usd),
+        text::usd(aws.per_month_usd),
         String::new(),
-        fmt_usd(gcp.per_month_usd),
-        fmt_usd(gcp.per_month_usd - aws.per_month_usd),
+        text::usd(gcp.per_month_usd),
+        text::usd(gcp.per_month_usd - aws.per_month_usd),
     ]);
     let mut s = t.render();
     let _ = writeln!(
         s,
         "total per run: AWS {}, GCP {}; per year: AWS {}, GCP {}",
-        fmt_usd(aws.total_usd),
-        fmt_usd(gcp.total_usd),
-        fmt_usd(aws.per_year_usd),
-        fmt_usd(gcp.per_year_usd)
+        text::usd(aws.total_usd),
+        text::usd(gcp.total_usd),
+        text::usd(aws.per_year_usd),
+        text::usd(gcp.per_year_usd)
     );
     s.push('\n');
     s.push_str(&render(aws));

@@ -79,9 +79,9 @@ fn time_axis_unit(max_s: f64) -> (f64, &'static str) {
     }
 }
 
-/// Axis labels: SI suffixes for large values, three significant figures
-/// for small ones (0.0042 stays 0.0042, not 0).
-fn short(v: f64) -> String {
+/// Compact counts with one decimal and an SI suffix from a thousand up:
+/// 950, 1.2k, 3.4M, 5.0G (diagram badges and axis labels).
+pub fn compact(v: f64) -> String {
     let a = v.abs();
     if a >= 1e9 {
         format!("{:.1}G", v / 1e9)
@@ -89,8 +89,17 @@ fn short(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e3 {
         format!("{:.1}k", v / 1e3)
-    } else if a >= 10.0 || v == v.trunc() {
+    } else {
         format!("{v:.0}")
+    }
+}
+
+/// Axis labels: SI suffixes for large values, three significant figures
+/// for small ones (0.0042 stays 0.0042, not 0).
+fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 10.0 || v == v.trunc() {
+        compact(v)
     } else {
         let decimals = (2.0 - libm::floor(libm::log10(a))).clamp(1.0, 9.0) as usize;
         let s = format!("{v:.decimals$}");

@@ -4,6 +4,7 @@
 
 use super::state::Shared;
 use crate::report::table::secs;
+use crate::view::chart::compact;
 use crate::view::diagram::{Diagram, NODE_H, NODE_W};
 use crate::view::live::{NodeLive, NodeView, Snapshot};
 use yew::prelude::*;
@@ -30,20 +31,6 @@ pub fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// Compact counts for badges: 950, 1.2k, 3.4M.
-pub fn short(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.1}G", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}M", v / 1e6)
-    } else if a >= 1e3 {
-        format!("{:.1}k", v / 1e3)
-    } else {
-        format!("{v:.0}")
-    }
-}
-
 struct Badge {
     class: &'static str,
     text: String,
@@ -55,21 +42,21 @@ fn badges(l: &NodeLive) -> Vec<Badge> {
     if l.in_flight > 0 {
         b.push(Badge {
             class: "badge backlog",
-            text: format!("▮ {}", short(l.in_flight as f64)),
+            text: format!("▮ {}", compact(l.in_flight as f64)),
             title: format!("{} records inside", l.in_flight),
         });
     }
     if l.throttled > 0 {
         b.push(Badge {
             class: "badge throttled",
-            text: format!("⟲ {}", short(l.throttled as f64)),
+            text: format!("⟲ {}", compact(l.throttled as f64)),
             title: format!("{} records refused (throttled) so far", l.throttled),
         });
     }
     if l.dropped > 0 {
         b.push(Badge {
             class: "badge dropped",
-            text: format!("✕ {}", short(l.dropped as f64)),
+            text: format!("✕ {}", compact(l.dropped as f64)),
             title: format!("{} records dropped so far", l.dropped),
         });
     }
@@ -125,7 +112,7 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
             <g class="link" data-from={e.from.clone()} data-to={e.to.clone()}>
                 <path class={class} d={e.path.clone()} marker-end="url(#arrow)"
                       style={if e.dashed { String::new() } else { format!("stroke-width: {width:.2}") }}>
-                    <title>{ format!("{} → {} · {}/s", e.from, e.to, short(rate)) }</title>
+                    <title>{ format!("{} → {} · {}/s", e.from, e.to, compact(rate)) }</title>
                 </path>
                 if !e.dashed && rate > 0.0 {
                     <path class={if playing { "flow running" } else { "flow" }} d={e.path.clone()}

@@ -432,7 +432,7 @@ pub fn App() -> Html {
                     <div class="bar"><div class="fill" style={format!("width: {:.1}%", snap.as_ref().map_or(0.0, |s| s.progress * 100.0))} /></div>
                     <span id="sim-time">{ snap.as_ref().map_or(String::new(), |s| format!("{} / {}", secs(s.t_s), secs(s.duration_s))) }</span>
                 </div>
-                <div class="stat" id="events">{ snap.as_ref().map_or(String::new(), |s| format!("{} events", diagram::short(s.events as f64))) }</div>
+                <div class="stat" id="events">{ snap.as_ref().map_or(String::new(), |s| format!("{} events", crate::view::chart::compact(s.events as f64))) }</div>
                 if let Some(c) = snap.as_ref().and_then(|s| s.cost.clone()) {
                     <div class="stat cost" id="cost" title="cost of the simulated period; per month at this rate">
                         { format!("{} · {}/mo · {}", money(c.total_usd), money(c.per_month_usd), c.provider.to_uppercase()) }
