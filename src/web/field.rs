@@ -28,11 +28,18 @@ pub struct FieldProps {
 
 #[function_component]
 pub fn TextField(p: &FieldProps) -> Html {
-    let text = use_state(|| p.value.to_string());
+    // (source value, text shown). A new source value replaces the text in
+    // the same render: an effect would show the stale text for one frame,
+    // which a user (or a test) reading the field right after load can see.
+    let state = use_mut_ref(|| (p.value.clone(), p.value.to_string()));
+    let redraw = use_force_update();
     {
-        let text = text.clone();
-        use_effect_with(p.value.clone(), move |v| text.set(v.to_string()));
+        let mut s = state.borrow_mut();
+        if s.0 != p.value {
+            *s = (p.value.clone(), p.value.to_string());
+        }
     }
+    let shown = state.borrow().1.clone();
     let read = |e: &Event| -> String {
         if let Some(i) = e.target_dyn_into::<HtmlInputElement>() {
             i.value()
@@ -43,10 +50,11 @@ pub fn TextField(p: &FieldProps) -> Html {
         }
     };
     let oninput = {
-        let (text, cb) = (text.clone(), p.on_input.clone());
+        let (state, cb) = (state.clone(), p.on_input.clone());
         Callback::from(move |e: InputEvent| {
             let v = read(&e);
-            text.set(v.clone());
+            state.borrow_mut().1 = v.clone();
+            redraw.force_update();
             cb.emit(v);
         })
     };
@@ -56,12 +64,12 @@ pub fn TextField(p: &FieldProps) -> Html {
     };
     if p.multiline {
         html! {
-            <textarea id={p.id.clone()} ref={p.node_ref.clone()} value={(*text).clone()} {oninput} {onchange}
+            <textarea id={p.id.clone()} ref={p.node_ref.clone()} value={shown} {oninput} {onchange}
                       spellcheck="false" rows="14" placeholder={p.placeholder.clone()} />
         }
     } else {
         html! {
-            <input id={p.id.clone()} ref={p.node_ref.clone()} type="text" value={(*text).clone()} {oninput} {onchange}
+            <input id={p.id.clone()} ref={p.node_ref.clone()} type="text" value={shown} {oninput} {onchange}
                    size={p.size.map(|s| s.to_string())} placeholder={p.placeholder.clone()}
                    spellcheck="false" autocomplete="off" />
         }

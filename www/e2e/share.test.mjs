@@ -105,7 +105,8 @@ test('a share link replays the same run, with the edits, seed and provider, in a
 
   // A fresh profile opens the link: the same scenario, seed and provider, the same digest.
   const b = await openApp(env.browser, url);
-  assert.equal(await b.page.locator('#seed').inputValue(), '99');
+  // The worker answers the link's scenario asynchronously: wait for its seed, then check the rest.
+  await b.page.waitForFunction(() => document.querySelector('#seed')?.value === '99', null, { timeout: 20000 });
   assert.equal(await b.page.locator('#provider').inputValue(), 'gcp');
   assert.match(await b.page.locator('#sim-time').textContent(), /\/ 20\.0min$/);
   await runToEnd(b.page);
