@@ -18,6 +18,7 @@ use knob::Knobs;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The claims table, compiled in.
 pub const CLAIMS_TOML: &str = include_str!("../../data/claims.toml");
@@ -178,39 +179,56 @@ impl ClaimResult {
     }
 }
 
-/// Runs scenarios for claims, each distinct run once.
+/// Runs scenarios for claims, each distinct run once. Shareable between
+/// threads (the tests keep one in a static): a run another thread is doing
+/// is waited for, not repeated, and distinct runs proceed in parallel.
 #[derive(Default)]
 pub struct Runner {
-    cache: BTreeMap<String, Value>,
+    cache: Mutex<BTreeMap<String, Arc<Slot>>>,
 }
 
+/// One run's report, filled by the first thread that asks for it.
+type Slot = OnceLock<Result<Value, String>>;
+
 impl Runner {
+    /// An empty runner (usable in a `static`).
+    pub const fn new() -> Self {
+        Runner {
+            cache: Mutex::new(BTreeMap::new()),
+        }
+    }
+
     /// The JSON report of `side` with `extra` knobs on top.
-    pub fn report(&mut self, side: &Side, extra: &Knobs) -> Result<Value, String> {
+    pub fn report(&self, side: &Side, extra: &Knobs) -> Result<Value, String> {
         let mut knobs = side.set.clone();
         knobs.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         let key = serde_json::to_string(&(&side.scenario, &knobs, side.provider)).map_err(|e| e.to_string())?;
-        if let Some(v) = self.cache.get(&key) {
-            return Ok(v.clone());
-        }
+        // A poisoned lock only means another claim's run panicked; the map
+        // itself is still whole.
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(cache.entry(key).or_default())
+        };
+        slot.get_or_init(|| Self::run(side, &knobs)).clone()
+    }
+
+    fn run(side: &Side, knobs: &Knobs) -> Result<Value, String> {
         let b = builtin::find(&side.scenario).ok_or_else(|| format!("no built-in scenario `{}`", side.scenario))?;
         let (text, format) = if knobs.is_empty() {
             (b.text.to_string(), Format::Toml)
         } else {
-            (knob::apply(b.text, Format::Toml, &knobs)?, Format::Json)
+            (knob::apply(b.text, Format::Toml, knobs)?, Format::Json)
         };
         let o = Overrides {
             provider: side.provider,
             ..Overrides::default()
         };
         let (_, rep) = run::run_text(&text, format, &o).map_err(|e| format!("{}: {e}", side.scenario))?;
-        let v = serde_json::to_value(&rep).map_err(|e| e.to_string())?;
-        self.cache.insert(key, v.clone());
-        Ok(v)
+        serde_json::to_value(&rep).map_err(|e| e.to_string())
     }
 
     /// The claim's figure on one side, scaled.
-    pub fn figure(&mut self, c: &ClaimSpec, side: &Side, extra: &Knobs) -> Result<f64, String> {
+    pub fn figure(&self, c: &ClaimSpec, side: &Side, extra: &Knobs) -> Result<f64, String> {
         let v = self.report(side, extra)?;
         metric::eval(&v, &c.metric)
             .map(|x| x * c.scale)
@@ -218,7 +236,7 @@ impl Runner {
     }
 
     /// Checks one claim.
-    pub fn check(&mut self, c: &ClaimSpec) -> Result<ClaimResult, String> {
+    pub fn check(&self, c: &ClaimSpec) -> Result<ClaimResult, String> {
         let none = Knobs::new();
         let before = self.figure(c, &c.before, &none)?;
         let after = self.figure(c, &c.after, &none)?;
@@ -265,7 +283,7 @@ impl Runner {
 
     /// Runs one sensitivity row: the figure on its side without and with the
     /// knob, and whether it moved the expected way.
-    pub fn sensitivity(&mut self, c: &ClaimSpec, s: &Sensitivity) -> Result<(f64, f64, bool), String> {
+    pub fn sensitivity(&self, c: &ClaimSpec, s: &Sensitivity) -> Result<(f64, f64, bool), String> {
         let side = match s.side.as_str() {
             "before" => &c.before,
             "after" => &c.after,

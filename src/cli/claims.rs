@@ -21,7 +21,7 @@ pub fn claims_cmd(json: bool, only: Option<&str>) -> i32 {
             c.id.to_lowercase().contains(&o) || c.story.to_lowercase().contains(&o)
         })
     };
-    let mut runner = Runner::default();
+    let runner = Runner::default();
     let mut results = Vec::new();
     for c in specs.iter().filter(|c| wanted(c)) {
         match runner.check(c) {
