@@ -21,17 +21,14 @@ pub fn claims_cmd(json: bool, only: Option<&str>) -> i32 {
             c.id.to_lowercase().contains(&o) || c.story.to_lowercase().contains(&o)
         })
     };
-    let runner = Runner::default();
-    let mut results = Vec::new();
-    for c in specs.iter().filter(|c| wanted(c)) {
-        match runner.check(c) {
-            Ok(r) => results.push(r),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 1;
-            }
+    let chosen: Vec<&claims::ClaimSpec> = specs.iter().filter(|c| wanted(c)).collect();
+    let results = match check_all(&chosen) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
         }
-    }
+    };
     if results.is_empty() {
         eprintln!("error: no claim matches `{}`", only.unwrap_or_default());
         return 2;
@@ -60,6 +57,32 @@ pub fn claims_cmd(json: bool, only: Option<&str>) -> i32 {
         );
     }
     0
+}
+
+/// Checks claims on every core (claims share runs through one [`Runner`];
+/// the results keep the table's order whatever thread finishes first).
+fn check_all(chosen: &[&claims::ClaimSpec]) -> Result<Vec<claims::ClaimResult>, String> {
+    let runner = Runner::default();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(chosen.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<claims::ClaimResult, String>>> = (0..chosen.len()).map(|_| None).collect();
+    let done = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(c) = chosen.get(i) else { break };
+                let r = runner.check(c);
+                done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("a claim was not checked".into())))
+        .collect()
 }
 
 /// Runs two scenarios and prints them side by side.
