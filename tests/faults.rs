@@ -115,3 +115,24 @@ fn faults_on_missing_stages_are_located_errors() {
     assert_eq!(e.path, "fault[0].stage");
     assert_eq!(e.line, Some(18), "{e}");
 }
+
+#[test]
+fn a_fault_field_its_action_does_not_use_is_a_located_error() {
+    for (fields, action, field) in [
+        ("action = \"crash\"\nduration = \"1min\"", "crash", "duration"),
+        ("action = \"stop\"\nfactor = 2.0", "stop", "factor"),
+        ("action = \"slow\"\nfactor = 2.0\nshards = 4", "slow", "shards"),
+        ("action = \"scale\"\nshards = 4\nworker = 1", "scale", "worker"),
+    ] {
+        let text = format!("{QUEUE}\n[[fault]]\nat = \"10s\"\nstage = \"service\"\n{fields}\n");
+        let e = scenario::load(&text, Format::Toml).unwrap_err().0.remove(0);
+        assert!(e.message.contains(&format!("`{action}` does not use `{field}`")), "{e}");
+        assert_eq!(e.path, "fault[0]");
+        assert_eq!(e.line, Some(18), "{e}");
+    }
+    // The fields an action does use are accepted.
+    let ok = format!(
+        "{QUEUE}\n[[fault]]\nat = \"10s\"\nstage = \"service\"\naction = \"slow\"\nfactor = 2.0\nduration = \"5s\"\n"
+    );
+    scenario::load(&ok, Format::Toml).expect("slow takes factor and duration");
+}

@@ -927,6 +927,29 @@ pub fn compile(sc: &Scenario, text: &str) -> Result<Config, Vec<ScenarioError>> 
                 message: msg.to_string(),
             });
         };
+        // A field the action does not read is a mistake, not a no-op: a
+        // user who writes `duration` on a crash expects it to matter.
+        let action = format!("{:?}", f.action).to_lowercase();
+        let used = |field: &str| match f.action {
+            FaultAction::Stop => field == "duration",
+            FaultAction::Crash => field == "worker",
+            FaultAction::Slow => field == "factor" || field == "duration",
+            FaultAction::Scale => field == "shards" || field == "factor",
+        };
+        let given = [
+            ("duration", f.duration.is_some()),
+            ("factor", f.factor.is_some()),
+            ("worker", f.worker.is_some()),
+            ("shards", f.shards.is_some()),
+        ];
+        if let Some((field, _)) = given.iter().find(|(k, set)| *set && !used(k)) {
+            let takes: Vec<&str> = given.iter().map(|(k, _)| *k).filter(|k| used(k)).collect();
+            bad(&format!(
+                "`{action}` does not use `{field}` (it takes {})",
+                takes.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+            ));
+            continue;
+        }
         let (start, end) = match f.action {
             FaultAction::Stop => (Control::Stop, Some(Control::Resume)),
             FaultAction::Crash => (Control::Crash(f.worker.unwrap_or(0)), None),
