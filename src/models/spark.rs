@@ -16,22 +16,30 @@
 //! on a batch of B bytes over E executors, adds to every batch:
 //!
 //! ```text
-//!   spills      jobs × 4·B / (E × disk_bandwidth)        map→shuffle and shuffle→reduce:
+//!   spills      (jobs × 4·B + 4·T) / (E × disk_bandwidth) map→shuffle and shuffle→reduce:
 //!                                                         each written to local disk and read back
-//!   HDFS output jobs × max(r·B / (E × disk_bandwidth),    every job commits its output to HDFS,
-//!                          (r−1)·B / (E × shuffle_bw))    r = `replication` copies, pipelined
+//!   HDFS output max(r·O / (E × disk_bandwidth),           every job commits its output to HDFS,
+//!                   (r−1)·O / (E × shuffle_bw))           r = `replication` copies, pipelined
 //!   job inputs  (jobs − 1) × B / (E × disk_bandwidth)     the next job reads it back from HDFS
 //!   JVMs        jobs × (⌈map tasks / slots⌉ + 1) × jvm_startup
-//!               map tasks = ⌈B / 128 MB block⌉, reduce tasks = slots (one wave)
+//!               map tasks = ⌈B / 128 MB block⌉ (+ ⌈T / block⌉ in the join's job),
+//!               reduce tasks = slots (one wave)
 //! ```
 //!
-//! (Spark hands its output straight to the next stage, which models that
-//! write in both flavours.) So the gap grows with `replication`, `jobs` and
-//! bytes per record, shrinks with faster disks, and is small for CPU-bound
-//! work. Simplifications: both boundaries always go to disk (reducers whose
-//! input fits their shuffle buffer would skip the second spill), the join's
-//! static side is not spilled, and a job's output is as large as its input
-//! (records pass through).
+//! where T is the static side of a shuffle (reduce-side) join, which goes
+//! through the same sort, spill and merge as the stream (0 for a broadcast
+//! join: a map-side join from the distributed cache), and O, the bytes the
+//! jobs write, is (jobs − 1)·B + `output_ratio`·B: intermediate outputs are
+//! as large as the input, the last job's is `output_ratio` of it (default
+//! 1; a projection or aggregation writes less than it reads). (Spark hands
+//! its output straight to the next stage, which models that write in both
+//! flavours.) So the gap grows with `replication`, `jobs`, the join's table
+//! and bytes per record, shrinks with faster disks, and is small for
+//! CPU-bound work. Simplifications: both boundaries always go to disk
+//! (reducers whose input fits their shuffle buffer would skip the second
+//! spill), Spark's shuffle is served from memory and page cache, reading
+//! the join's table from storage is left out in both flavours, and the
+//! records passed downstream keep their size whatever `output_ratio` says.
 //!
 //! Event time and watermarks: the watermark is the latest event time seen
 //! minus `watermark`. An arriving record whose event time is older than the
@@ -48,7 +56,8 @@
 //! (`other_bytes × executors`); `auto` broadcasts when the table is at most
 //! `broadcast_threshold`. Shuffle time is the bytes over `shuffle_bandwidth`
 //! per executor, spread over at most `key_cardinality` executors (too few
-//! join keys leave executors idle).
+//! join keys leave executors idle). The table's rows are read every batch at
+//! `per_row` CPU each (default: the stream's `per_record`).
 
 use super::etl::{fraction_in, Pending, Taken};
 use super::{parse_params, BuildEnv, Built, KindInfo, Limit, ParamError};
@@ -130,7 +139,9 @@ pub const SPARK: KindInfo = KindInfo {
            it back at both stage boundaries (map→shuffle→reduce) at `disk_bandwidth` per executor (default \
            100 MB/s, one HDD), commits its output to HDFS in `replication` copies (default 3, Hadoop's \
            dfs.replication) over disk and network, the next job reads it back, and every task starts a JVM \
-           (`jvm_startup`, default 1 s; one map task per 128 MB block, one wave of reducers). Spark keeps all \
+           (`jvm_startup`, default 1 s; one map task per 128 MB block, one wave of reducers); a shuffle join's \
+           table goes through the same spills, and the last job writes `output_ratio` of the bytes it read \
+           (default 1; less for a projection or aggregation). Spark keeps all \
            this in memory and reuses its executors. Event-time windows (`window`) are held as state until the `watermark` passes \
            them; records older than the latest event time minus `watermark` are dropped as `late`. A `join` \
            with a static table shuffles both sides, or broadcasts the table to every executor (`strategy`, \
@@ -155,6 +166,7 @@ pub const SPARK: KindInfo = KindInfo {
         super::count("replication", "HDFS copies (MapReduce)"),
         super::dur("jvm_startup", "s per task (MapReduce)"),
         super::count("jobs", "chained jobs (MapReduce)"),
+        super::ratio("output_ratio", "output bytes per input byte (MapReduce)"),
         super::choice("hosting", "cloud | on_prem"),
     ],
     has_to: true,
@@ -198,6 +210,8 @@ pub struct JoinSpec {
     pub filter_selectivity: Option<f64>,
     /// Distinct join keys (default: unlimited).
     pub key_cardinality: Option<u64>,
+    /// CPU to read one row of the table on one core (default: `per_record`).
+    pub per_row: Option<Duration>,
 }
 
 /// A `spark` stage's parameters as written in the scenario.
@@ -233,6 +247,9 @@ pub struct Params {
     /// MapReduce: chained jobs the workload needs, each with its own spills,
     /// HDFS output and JVMs (default 1; Spark runs the steps as one job).
     pub jobs: Option<u64>,
+    /// MapReduce: bytes the last job writes per byte of input (default 1;
+    /// a projection or aggregation writes less than it reads).
+    pub output_ratio: Option<f64>,
     /// `"cloud"` (default) or `"on_prem"`: a cluster in the owner's data
     /// centre, priced by the `onprem.*` rows instead of EMR / Dataproc. Does
     /// not change the simulation.
@@ -294,6 +311,10 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
     if !(1..=1000).contains(&jobs) {
         errors.push(ParamError::at("jobs", "must be from 1 to 1000"));
     }
+    let output_ratio = p.output_ratio.unwrap_or(1.0);
+    if !(output_ratio > 0.0 && output_ratio <= 100.0) {
+        errors.push(ParamError::at("output_ratio", "must be more than 0 and at most 100"));
+    }
     let jvm_startup_ns = p
         .jvm_startup
         .map_or(limit("JVM start-up") * NS_PER_S as f64, |d| d.0 as f64);
@@ -312,6 +333,9 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
         if j.other_bytes.0 < 0.0 {
             errors.push(ParamError::at("join", "join.other_bytes: must not be negative"));
         }
+        if j.per_row.is_some_and(|d| d.0 == 0) {
+            errors.push(ParamError::at("join", "join.per_row: must be more than zero"));
+        }
         let threshold = j.broadcast_threshold.map_or(limit("broadcast join threshold"), |b| b.0);
         let broadcast = match j.strategy.unwrap_or(Strategy::Auto) {
             Strategy::Shuffle => false,
@@ -324,6 +348,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
             broadcast,
             selectivity: sel,
             key_cardinality: j.key_cardinality.unwrap_or(u64::MAX),
+            per_row_ns: j.per_row.map_or(per_record_ns as f64, |d| d.0 as f64),
         }
     });
     if !errors.is_empty() {
@@ -335,6 +360,7 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
         jvm_startup_ns,
         jobs,
         block_bytes,
+        output_ratio,
     });
     let model = SparkStage::new(SparkConfig {
         executors,
@@ -367,6 +393,8 @@ pub struct Join {
     pub selectivity: f64,
     /// Distinct join keys.
     pub key_cardinality: u64,
+    /// CPU to read one row of the table, in nanoseconds.
+    pub per_row_ns: f64,
 }
 
 /// What Hadoop MapReduce does between steps that Spark does in memory.
@@ -382,6 +410,8 @@ pub struct MapReduce {
     pub jobs: u64,
     /// HDFS block size: one map task per block.
     pub block_bytes: f64,
+    /// Bytes the last job writes per byte of input.
+    pub output_ratio: f64,
 }
 
 /// What a [`SparkStage`] is built from.
@@ -432,7 +462,7 @@ impl SparkConfig {
         if let Some(j) = &self.join {
             let big = bytes as f64 * j.selectivity;
             // Either way the table's rows are read once per batch.
-            compute += j.other_rows as f64 * self.per_record_ns / slots;
+            compute += j.other_rows as f64 * j.per_row_ns / slots;
             if j.broadcast {
                 shuffle = j.other_bytes * e;
                 shuffle_ns = shuffle / (e * self.shuffle_bytes_per_s) * 1e9;
@@ -449,20 +479,31 @@ impl SparkConfig {
             let r = m.replication as f64;
             let disk = e * m.disk_bytes_per_s;
             let net = e * self.shuffle_bytes_per_s;
+            // A reduce-side join's table is mapped, sorted and spilled with
+            // the stream (in the first job); a broadcast one is not.
+            let table = match &self.join {
+                Some(j) if !j.broadcast => j.other_bytes,
+                _ => 0.0,
+            };
             // Map output and reduce input: each written and read back.
-            let spill = 4.0 * b;
-            // Each job's output, r copies on disk, r − 1 of them over the network.
-            let hdfs_disk = r * b;
-            let hdfs_net = (r - 1.0) * b;
+            let spill = 4.0 * (jobs * b + table);
+            // The jobs' outputs (the last one `output_ratio` of its input),
+            // r copies on disk, r − 1 of them over the network.
+            let out = (jobs - 1.0 + m.output_ratio) * b;
+            let hdfs_disk = r * out;
+            let hdfs_net = (r - 1.0) * out;
             // Jobs after the first read the previous job's output.
             let reads = (jobs - 1.0) * b;
             let slots = self.executors * self.cores;
             let maps = libm::ceil(b / m.block_bytes).max(1.0) as u64;
-            let waves = maps.div_ceil(slots) + 1;
-            tasks = m.jobs * (maps + slots);
-            disk_bytes = jobs * (spill + hdfs_disk) + reads;
-            mr_ns = (jobs * (spill / disk + (hdfs_disk / disk).max(hdfs_net / net)) + reads / disk) * 1e9
-                + (m.jobs * waves) as f64 * m.jvm_startup_ns;
+            let table_maps = libm::ceil(table / m.block_bytes) as u64;
+            // Map waves (the first job also maps the table), plus one reduce
+            // wave a job.
+            let waves = (m.jobs - 1) * maps.div_ceil(slots) + (maps + table_maps).div_ceil(slots) + m.jobs;
+            tasks = m.jobs * (maps + slots) + table_maps;
+            disk_bytes = spill + hdfs_disk + reads;
+            mr_ns = ((spill + reads) / disk + (hdfs_disk / disk).max(hdfs_net / net)) * 1e9
+                + waves as f64 * m.jvm_startup_ns;
         }
         BatchCost {
             shuffle_bytes: shuffle,
@@ -757,6 +798,7 @@ mod tests {
             broadcast,
             selectivity,
             key_cardinality: u64::MAX,
+            per_row_ns: 1e6,
         })
     }
 
@@ -780,6 +822,7 @@ mod tests {
                 jvm_startup_ns,
                 jobs,
                 block_bytes: 128e6,
+                output_ratio: 1.0,
             }),
             ..cfg(None)
         }
@@ -842,6 +885,70 @@ mod tests {
         let three = gap_s(&mr(3, 3, 1e8, 1e9), 1000, 1_000_000_000);
         // Per extra job: 19.5 s as above plus reading 1 GB back at 400 MB/s (2.5 s).
         assert!((three - one - 2.0 * (19.5 + 2.5)).abs() < 1e-9, "{one} {three}");
+    }
+
+    #[test]
+    fn a_smaller_output_shrinks_only_the_hdfs_write() {
+        let with_ratio = |ratio| {
+            let mut c = mr(3, 1, 1e8, 0.0);
+            if let Some(m) = c.mapreduce.as_mut() {
+                m.output_ratio = ratio;
+            }
+            (gap_s(&c, 1000, 1_000_000_000), c.cost(1000, 1_000_000_000).disk_bytes)
+        };
+        // 1 GB in, 3 copies: spills 10 s either way; the output's write is
+        // 3 GB / 400 MB/s = 7.5 s at ratio 1, a tenth of it at 0.1.
+        let (full, full_disk) = with_ratio(1.0);
+        let (tenth, tenth_disk) = with_ratio(0.1);
+        assert!((full - 17.5).abs() < 1e-9, "{full}");
+        assert!((tenth - 10.75).abs() < 1e-9, "{tenth}");
+        assert!((full_disk - tenth_disk - 2.7e9).abs() < 1.0);
+        // With chained jobs only the last output shrinks.
+        let mut c = mr(3, 2, 1e8, 0.0);
+        let two_full = gap_s(&c, 1000, 1_000_000_000);
+        if let Some(m) = c.mapreduce.as_mut() {
+            m.output_ratio = 0.1;
+        }
+        assert!((two_full - gap_s(&c, 1000, 1_000_000_000) - 6.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_reduce_side_join_spills_its_table_and_maps_it_but_a_broadcast_one_does_not() {
+        let with = |join| SparkConfig {
+            join,
+            ..mr(3, 1, 1e8, 1e9)
+        };
+        let table = |broadcast| {
+            Some(Join {
+                other_rows: 1000,
+                other_bytes: 2.048e9,
+                broadcast,
+                selectivity: 1.0,
+                key_cardinality: u64::MAX,
+                per_row_ns: 1e3,
+            })
+        };
+        // 1 GB stream; a 2,048 MB table: 16 more map tasks, one more wave on
+        // 16 slots (24 maps: 2 waves), and 4 × 2.048 GB / 400 MB/s = 20.48 s
+        // of spills; Spark shuffles the table in both cases.
+        let shuffle = gap_s(&with(table(false)), 1000, 1_000_000_000);
+        let broadcast = gap_s(&with(table(true)), 1000, 1_000_000_000);
+        assert!(
+            (shuffle - broadcast - (20.48 + 1.0)).abs() < 1e-9,
+            "{shuffle} {broadcast}"
+        );
+        let c = with(table(false)).cost(1000, 1_000_000_000);
+        assert_eq!(c.tasks, 8 + 16 + 16);
+        assert_eq!(c.disk_bytes, 7e9 + 4.0 * 2.048e9);
+    }
+
+    #[test]
+    fn the_tables_rows_cost_their_own_cpu() {
+        let mut j = join(true, 1.0).unwrap();
+        let base = cfg(Some(j)).cost(1000, 1_000_000).duration_ns;
+        j.per_row_ns = 2e6;
+        // 1,000 rows at 1 ms more each over 16 cores.
+        assert!((cfg(Some(j)).cost(1000, 1_000_000).duration_ns - base - 1000.0 * 1e6 / 16.0).abs() < 1e-3);
     }
 
     #[test]
