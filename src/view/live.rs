@@ -619,7 +619,11 @@ impl Session {
             nodes.push(NodeView {
                 id: s.id.clone(),
                 kind: s.kind.clone(),
-                service: service_name(&s.kind, &cost::meters::flavour_of(s)),
+                service: match (s.kind.as_str(), self.prepared.provider, info) {
+                    // A monitor has no flavour to map: it is the provider's own.
+                    ("monitor", Some(crate::scenario::schema::Provider::Gcp), Some(k)) => k.gcp.to_string(),
+                    _ => service_name(&s.kind, &cost::meters::flavour_of(s)),
+                },
                 region: s.region.clone(),
                 help: info.map_or(String::new(), |k| k.help.to_string()),
                 params: params_view(raw, &keys, &s.kind),
@@ -644,7 +648,7 @@ impl Session {
             title: sc.name.clone(),
             description: sc.description.clone().unwrap_or_default(),
             text: self.text.clone(),
-            diagram: layout(sc),
+            diagram: layout(sc, &nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>()),
             nodes,
             story: sc.story.clone(),
             provider: self.prepared.provider.map(|p| p.name().to_string()),

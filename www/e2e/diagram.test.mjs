@@ -1,0 +1,67 @@
+// End-to-end: the architecture diagram of every story built-in is legible on
+// a 1280x720 projector, in light and dark: box labels at least 11 px on
+// screen, names in full (no ellipsis), no two labels overlapping, every box
+// inside the diagram's area. Screenshots go to www/test-artifacts/diagram-*.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openApp, shot, choose } from './harness.mjs';
+
+const STORIES = ['fintrust-before', 'fintrust-after', 'fintrust-migration', 'ticket-before', 'ticket-after',
+  'edutech-before', 'edutech-after'];
+let base, browser, close;
+
+before(async () => { ({ base, browser, close } = await launch()); });
+after(async () => { await close?.(); });
+
+/// On-screen geometry of the diagram's lines of text and boxes.
+const measure = (page) => page.evaluate(() => {
+  const svg = document.querySelector('#diagram');
+  const r = (e) => { const b = e.getBoundingClientRect(); return { x: b.x, y: b.y, w: b.width, h: b.height }; };
+  const labels = [...svg.querySelectorAll('g.node text.label tspan, g.node text.kind tspan, g.region text')].map((t) => {
+    const text = t.closest('text');
+    const node = t.closest('g.node');
+    return {
+      text: t.textContent,
+      name: text.classList.contains('label'),
+      px: parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a,
+      box: node ? r(node.querySelector('rect.box')) : r(t.closest('g.region').querySelector('rect')),
+      ...r(t),
+    };
+  });
+  return { svg: r(svg), labels, boxes: [...svg.querySelectorAll('g.node rect.box')].map(r) };
+});
+
+const overlap = (a, b) => a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
+
+for (const scheme of ['light', 'dark']) {
+  test(`every story built-in's diagram is legible at 1280x720 (${scheme})`, async () => {
+    const { page, errors, close: done } = await openApp(browser, base, { colorScheme: scheme });
+    const problems = [];
+    for (const name of STORIES) {
+      await choose(page, name);
+      await page.waitForTimeout(150);
+      const m = await measure(page);
+      await shot(page, `diagram-${name}-${scheme}`);
+      for (const l of m.labels) {
+        // Names at least 11 px on screen, the service line and region names at least 9.
+        if (l.px < (l.name ? 10.95 : 8.95)) problems.push(`${name}: "${l.text}" is ${l.px.toFixed(1)} px on screen`);
+        if (l.text.includes('…')) problems.push(`${name}: "${l.text}" is cut`);
+        const inside = l.x >= l.box.x && l.x + l.w <= l.box.x + l.box.w + 0.5 && l.y >= l.box.y - 0.5 && l.y + l.h <= l.box.y + l.box.h + 0.5;
+        if (!inside) problems.push(`${name}: "${l.text}" runs out of its box`);
+      }
+      for (let i = 0; i < m.labels.length; i++) {
+        for (const b of m.labels.slice(i + 1)) {
+          if (overlap(m.labels[i], b)) problems.push(`${name}: "${m.labels[i].text}" overlaps "${b.text}"`);
+        }
+      }
+      for (const b of m.boxes) {
+        if (!(b.x >= m.svg.x - 1 && b.x + b.w <= m.svg.x + m.svg.w + 1 && b.y >= m.svg.y - 1 && b.y + b.h <= m.svg.y + m.svg.h + 1)) {
+          problems.push(`${name}: a box lies outside the diagram`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.deepEqual(errors, []);
+    await done();
+  });
+}
