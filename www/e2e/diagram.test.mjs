@@ -4,7 +4,7 @@
 // inside the diagram's area. Screenshots go to www/test-artifacts/diagram-*.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openApp, shot, choose } from './harness.mjs';
+import { launch, openApp, shot, choose, runToEnd } from './harness.mjs';
 
 const STORIES = ['fintrust-before', 'fintrust-after', 'fintrust-migration', 'ticket-before', 'ticket-after',
   'edutech-before', 'edutech-after'];
@@ -65,3 +65,31 @@ for (const scheme of ['light', 'dark']) {
     await done();
   });
 }
+
+test('the inspector shows every live metric with its unit', async () => {
+  const { page, errors, close: done } = await openApp(browser, base);
+  await choose(page, 'kinesis-autoscale');
+  await runToEnd(page);
+  for (const id of ['stream', 'lake', 'cloudwatch']) {
+    await page.click(`#diagram g.node[data-id="${id}"]`);
+    await page.waitForFunction((i) => document.querySelector('#inspector-title')?.textContent === i, id);
+    const rows = await page.locator('#inspector table.metrics tr').evaluateAll((trs) => trs.map((tr) => ({
+      name: tr.querySelector('th').textContent,
+      value: tr.querySelector('td.num').textContent,
+      unit: tr.querySelector('td.unit').textContent,
+      declared: tr.querySelector('td.unit').getAttribute('title'),
+    })));
+    assert.ok(rows.length > 10, `${id}: ${rows.length} metric rows`);
+    for (const r of rows) {
+      assert.ok(r.declared, `${id}: ${r.name} declares a unit`);
+      assert.ok(r.unit || /^(yes|no)$/.test(r.value), `${id}: ${r.name} = ${r.value} shows a unit`);
+    }
+    if (id === 'stream') {
+      const age = rows.find((r) => r.name === 'iterator age max');
+      assert.ok(age && /^(µs|ms|s|min|h)$/.test(age.unit), `iterator age in a time unit (${JSON.stringify(age)})`);
+    }
+  }
+  await shot(page, 'inspector-metric-units');
+  assert.deepEqual(errors, []);
+  await done();
+});
