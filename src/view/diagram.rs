@@ -70,7 +70,8 @@ pub struct Node {
     pub label: String,
     /// "source" or the stage kind.
     pub kind: String,
-    /// Its second line: the service for the chosen provider, else the kind.
+    /// Its second line: the service for the chosen provider, else the kind
+    /// (none for a source).
     pub sub: String,
     /// `label` and `sub` wrapped to the box's width (never cut).
     pub label_lines: Vec<String>,
@@ -284,7 +285,9 @@ fn graph(sc: &Scenario, subs: &[String]) -> Graph {
             String::new(),
         )
     }));
-    for (i, n) in nodes.iter_mut().enumerate() {
+    // Sources are one-line boxes (their accent outline says "source", as
+    // the page's legend does): a column of them stays short.
+    for (i, n) in nodes.iter_mut().enumerate().filter(|(_, n)| n.2 != "source") {
         n.3 = subs
             .get(i)
             .filter(|s| !s.trim().is_empty())
@@ -428,7 +431,11 @@ fn place(g: &Graph, k: usize) -> Diagram {
             let inner = sw[slot[i]] - 2.0 * PAD_X;
             (
                 wrap(&g.nodes[i].1, inner, LABEL_PX, true),
-                wrap(&g.nodes[i].3, inner, SUB_PX, false),
+                if g.nodes[i].3.is_empty() {
+                    Vec::new()
+                } else {
+                    wrap(&g.nodes[i].3, inner, SUB_PX, false)
+                },
             )
         })
         .collect();
@@ -716,7 +723,10 @@ mod tests {
                         "{name}: `{l}` too wide"
                     );
                 }
-                let text_bottom = n.sub_baseline(n.sub_lines.len() - 1) + 0.22 * SUB_PX;
+                let text_bottom = match n.sub_lines.len() {
+                    0 => n.label_baseline(n.label_lines.len() - 1) + 0.22 * LABEL_PX,
+                    s => n.sub_baseline(s - 1) + 0.22 * SUB_PX,
+                };
                 assert!(
                     text_bottom <= n.h - BADGE_TOP_FROM_BOTTOM,
                     "{name}: {} text runs into the badges",

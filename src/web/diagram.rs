@@ -154,7 +154,7 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
         let tip = format!(
             "{} ({}){}{}",
             n.label,
-            n.sub,
+            if n.sub.is_empty() { &n.kind } else { &n.sub },
             util_text,
             all.iter().map(|b| format!(" · {}", b.title)).collect::<String>()
         );
