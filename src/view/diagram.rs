@@ -226,6 +226,23 @@ pub fn wrap(s: &str, max_w: f64, px: f64, bold: bool) -> Vec<String> {
     lines
 }
 
+/// [`wrap`], but two lines are balanced: the break between words that
+/// makes the longer line shortest ("SQL Server (every / kind of record)",
+/// not "SQL Server (every kind of / record)").
+pub fn wrap_balanced(s: &str, max_w: f64, px: f64, bold: bool) -> Vec<String> {
+    let greedy = wrap(s, max_w, px, bold);
+    if greedy.len() != 2 {
+        return greedy;
+    }
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let longer = |l: &[String; 2]| text_width(&l[0], px, bold).max(text_width(&l[1], px, bold));
+    (1..words.len())
+        .map(|k| [words[..k].join(" "), words[k..].join(" ")])
+        .filter(|l| longer(l) <= max_w)
+        .min_by(|a, b| longer(a).total_cmp(&longer(b)))
+        .map_or(greedy, |l| l.to_vec())
+}
+
 /// The narrowest box width that shows `label` on one line (up to
 /// [`ONE_LINE_W`]), else on two, with `sub` on one line.
 fn preferred_w(label: &str, sub: &str) -> f64 {
@@ -398,8 +415,9 @@ fn rounded(points: &[(f64, f64)]) -> String {
     let mut s = format!("M{:.1},{:.1}", points[0].0, points[0].1);
     for w in points.windows(3) {
         let (p, c, n) = (w[0], w[1], w[2]);
-        let d_in = (c.0 - p.0).hypot(c.1 - p.1);
-        let d_out = (n.0 - c.0).hypot(n.1 - c.1);
+        // Segments are horizontal or vertical: a length is |dx| + |dy|.
+        let d_in = (c.0 - p.0).abs() + (c.1 - p.1).abs();
+        let d_out = (n.0 - c.0).abs() + (n.1 - c.1).abs();
         let r = CORNER.min(d_in / 2.0).min(d_out / 2.0);
         if r < 0.5 {
             s += &format!(" L{:.1},{:.1}", c.0, c.1);
@@ -430,11 +448,11 @@ fn place(g: &Graph, k: usize) -> Diagram {
         .map(|i| {
             let inner = sw[slot[i]] - 2.0 * PAD_X;
             (
-                wrap(&g.nodes[i].1, inner, LABEL_PX, true),
+                wrap_balanced(&g.nodes[i].1, inner, LABEL_PX, true),
                 if g.nodes[i].3.is_empty() {
                     Vec::new()
                 } else {
-                    wrap(&g.nodes[i].3, inner, SUB_PX, false)
+                    wrap_balanced(&g.nodes[i].3, inner, SUB_PX, false)
                 },
             )
         })
@@ -972,5 +990,11 @@ region = "cloud"
         let long = wrap("Supercalifragilistic", 40.0, 14.0, false);
         assert!(long.len() > 1 && long.concat() == "Supercalifragilistic");
         assert_eq!(wrap("", 100.0, 12.0, false), [""]);
+        let w = text_width("SQL Server (every kind of", 14.0, true) + 1.0;
+        assert_eq!(wrap("SQL Server (every kind of record)", w, 14.0, true)[1], "record)");
+        assert_eq!(
+            wrap_balanced("SQL Server (every kind of record)", w, 14.0, true),
+            ["SQL Server (every", "kind of record)"]
+        );
     }
 }

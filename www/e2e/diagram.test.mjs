@@ -33,15 +33,19 @@ const measure = (page) => page.evaluate(() => {
 
 const overlap = (a, b) => a.x < b.x + b.w - 0.5 && b.x < a.x + a.w - 0.5 && a.y < b.y + b.h - 0.5 && b.y < a.y + a.h - 0.5;
 
-for (const scheme of ['light', 'dark']) {
-  test(`every story built-in's diagram is legible at 1280x720 (${scheme})`, async () => {
+for (const [scheme, provider] of [['light', ''], ['dark', ''], ['light', 'gcp']]) {
+  test(`every story built-in's diagram is legible at 1280x720 (${scheme}${provider ? `, ${provider}` : ''})`, async () => {
     const { page, errors, close: done } = await openApp(browser, base, { colorScheme: scheme });
     const problems = [];
     for (const name of STORIES) {
       await choose(page, name);
-      await page.waitForTimeout(150);
+      if (provider) {
+        await page.selectOption('#provider', provider);
+        await page.waitForFunction((p) => document.querySelector('#provider')?.value === p, provider);
+      }
+      await page.waitForTimeout(provider ? 800 : 200);
       const m = await measure(page);
-      await shot(page, `diagram-${name}-${scheme}`);
+      await shot(page, `diagram-${name}-${scheme}${provider ? `-${provider}` : ''}`);
       for (const l of m.labels) {
         // Names at least 11 px on screen, the service line and region names at least 9.
         if (l.px < (l.name ? 10.95 : 8.95)) problems.push(`${name}: "${l.text}" is ${l.px.toFixed(1)} px on screen`);
