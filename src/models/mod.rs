@@ -14,6 +14,7 @@ pub mod function;
 pub mod generic;
 pub mod kv_store;
 pub mod link;
+pub mod metrics;
 pub mod monitor;
 pub mod object_store;
 pub mod pubsub;

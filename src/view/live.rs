@@ -619,7 +619,11 @@ impl Session {
             nodes.push(NodeView {
                 id: s.id.clone(),
                 kind: s.kind.clone(),
-                service: service_name(&s.kind, &cost::meters::flavour_of(s)),
+                service: match (s.kind.as_str(), self.prepared.provider, info) {
+                    // A monitor has no flavour to map: it is the provider's own.
+                    ("monitor", Some(crate::scenario::schema::Provider::Gcp), Some(k)) => k.gcp.to_string(),
+                    _ => service_name(&s.kind, &cost::meters::flavour_of(s)),
+                },
                 region: s.region.clone(),
                 help: info.map_or(String::new(), |k| k.help.to_string()),
                 params: params_view(raw, &keys, &s.kind),
@@ -644,7 +648,7 @@ impl Session {
             title: sc.name.clone(),
             description: sc.description.clone().unwrap_or_default(),
             text: self.text.clone(),
-            diagram: layout(sc),
+            diagram: layout(sc, &nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>()),
             nodes,
             story: sc.story.clone(),
             provider: self.prepared.provider.map(|p| p.name().to_string()),
@@ -920,6 +924,58 @@ fn params_view(raw: Option<&Value>, keys: &[&str], kind: &str) -> Vec<ParamView>
     out
 }
 
+/// One row of the inspector's live metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRow {
+    pub name: String,
+    pub value: String,
+    /// The unit the value is shown in (`ms`, `GB`, `%`, `records`).
+    pub unit: String,
+    /// The metric's declared unit (`models::metrics`); empty if it has none.
+    pub declared: &'static str,
+}
+
+/// A node's live metrics with their units: the counters every node has,
+/// then the kind's own figures (`extra`), each in its declared unit.
+pub fn metric_rows(l: &NodeLive) -> Vec<MetricRow> {
+    let row = |name: &str, v: f64, declared: &'static str| {
+        let (value, unit) = crate::models::metrics::show(v, declared);
+        MetricRow {
+            name: name.to_string(),
+            value,
+            unit,
+            declared,
+        }
+    };
+    let mut rows = vec![
+        row("arrived", l.arrived as f64, "records"),
+        row("completed", l.completed as f64, "records"),
+        row("dropped", l.dropped as f64, "records"),
+        row("throttled", l.throttled as f64, "records"),
+        row("inside now", l.in_flight as f64, "records"),
+        MetricRow {
+            value: format!("{:.1}", l.rate_per_s),
+            ..row("throughput", 0.0, "records/s")
+        },
+    ];
+    if let Some(u) = l.utilization {
+        rows.push(MetricRow {
+            value: format!("{:.0} now · {:.0} mean", u * 100.0, l.utilization_mean * 100.0),
+            ..row("utilisation", 0.0, "share")
+        });
+    }
+    rows.push(row("time in stage p50", l.sojourn_p50_s, "s"));
+    rows.push(row("p95", l.sojourn_p95_s, "s"));
+    rows.push(row("p99", l.sojourn_p99_s, "s"));
+    for (k, v) in &l.extra {
+        let declared = crate::models::metrics::unit(k).unwrap_or("");
+        // The unit has its own column: `iterator_age_s_max` reads "iterator age max".
+        let words: Vec<&str> = k.split('_').filter(|w| !(declared == "s" && *w == "s")).collect();
+        rows.push(row(&words.join(" "), *v, declared));
+    }
+    rows
+}
+
 /// The service a kind's flavour names ("" for generic stages).
 pub fn service_name(kind: &str, flavour: &str) -> String {
     let Some(info) = crate::models::kind_info(kind) else {
@@ -983,6 +1039,36 @@ mod tests {
     }
 
     #[test]
+    fn every_live_metric_the_inspector_shows_has_a_declared_unit() {
+        for b in builtin::ALL {
+            for provider in [None, Some(crate::scenario::schema::Provider::Gcp)] {
+                let mut s = Session::builtin(
+                    b.name,
+                    Overrides {
+                        provider,
+                        ..Overrides::default()
+                    },
+                )
+                .unwrap();
+                for _ in 0..3 {
+                    s.advance();
+                }
+                for n in &s.snapshot(0, None).nodes {
+                    for r in metric_rows(n) {
+                        assert!(
+                            !r.declared.is_empty(),
+                            "{} ({provider:?}): {} `{}` has no unit",
+                            b.name,
+                            n.id,
+                            r.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn snapshots_carry_only_new_points() {
         let mut s = Session::builtin("mm4-teaching", Overrides::default()).unwrap();
         for _ in 0..10 {
@@ -1031,6 +1117,27 @@ mod tests {
         let svc = |v: &ScenarioView| v.nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>().join(",");
         assert!(svc(&a).contains("Kinesis"), "{}", svc(&a));
         assert!(svc(&g).contains("Pub/Sub"), "{}", svc(&g));
+        // A monitor has no flavour of its own: it is the provider's, and the diagram says so.
+        assert!(
+            svc(&a).contains("CloudWatch") && !svc(&a).contains("Cloud Monitoring"),
+            "{}",
+            svc(&a)
+        );
+        assert!(
+            svc(&g).contains("Cloud Monitoring") && !svc(&g).contains("CloudWatch"),
+            "{}",
+            svc(&g)
+        );
+        let sub = |v: &ScenarioView| {
+            v.diagram
+                .nodes
+                .iter()
+                .find(|n| n.kind == "monitor")
+                .unwrap()
+                .sub
+                .clone()
+        };
+        assert_eq!(sub(&g), "Google Cloud Monitoring");
         assert!(overrides(&Settings {
             provider: Some("azure".into()),
             ..Default::default()

@@ -5,7 +5,7 @@
 use super::state::Shared;
 use crate::report::table::secs;
 use crate::view::chart::compact;
-use crate::view::diagram::{Diagram, NODE_H, NODE_W};
+use crate::view::diagram::{Diagram, BADGE_TOP_FROM_BOTTOM, MAX_SCALE, REGION_TITLE_X, REGION_TITLE_Y};
 use crate::view::live::{NodeLive, NodeView, Snapshot};
 use yew::prelude::*;
 
@@ -20,15 +20,6 @@ pub struct DiagramProps {
     pub on_select: Callback<String>,
     #[prop_or_default]
     pub id: Option<AttrValue>,
-}
-
-/// Shortens `s` to `max` characters with an ellipsis.
-pub fn fit(s: &str, max: usize) -> String {
-    if s.chars().count() > max {
-        format!("{}…", s.chars().take(max.saturating_sub(1)).collect::<String>())
-    } else {
-        s.to_string()
-    }
 }
 
 struct Badge {
@@ -87,20 +78,6 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
         .map(|s| s.nodes.iter().map(|n| n.rate_per_s).fold(0.0f64, f64::max))
         .unwrap_or(0.0);
     let view_box = format!("0 0 {:.0} {:.0}", d.width.max(1.0), d.height.max(1.0));
-    let service = |id: &str| -> String {
-        props
-            .nodes
-            .iter()
-            .find(|n| n.id == id)
-            .map(|n| {
-                if n.service.is_empty() {
-                    n.kind.clone()
-                } else {
-                    n.service.clone()
-                }
-            })
-            .unwrap_or_default()
-    };
     let edges = d.edges.iter().map(|e| {
         let rate = live(&e.from).map_or(0.0, |l| l.rate_per_s);
         let share = if max_rate > 0.0 { (rate / max_rate).clamp(0.0, 1.0) } else { 0.0 };
@@ -126,7 +103,7 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
             <g class="region">
                 <rect x={format!("{:.1}", r.x)} y={format!("{:.1}", r.y)} width={format!("{:.1}", r.width)}
                       height={format!("{:.1}", r.height)} rx="10" />
-                <text x={format!("{:.1}", r.x + 10.0)} y={format!("{:.1}", r.y + 17.0)}>{ fit(&r.name, ((r.width - 20.0) / 7.0) as usize) }</text>
+                <text x={format!("{:.1}", r.x + REGION_TITLE_X)} y={format!("{:.1}", r.y + REGION_TITLE_Y)}>{ &r.title }</text>
             </g>
         }
     });
@@ -161,7 +138,8 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
         };
         // Badges sit on the bottom edge, right-aligned; those that do not fit go to the tooltip.
         let all = l.map(badges).unwrap_or_default();
-        let mut x = NODE_W - 4.0;
+        let (w, h) = (n.w, n.h);
+        let mut x = w - 4.0;
         let mut shown = Vec::new();
         for b in &all {
             let w = badge_w(&b.text);
@@ -176,7 +154,7 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
         let tip = format!(
             "{} ({}){}{}",
             n.label,
-            service(&n.id),
+            if n.sub.is_empty() { &n.kind } else { &n.sub },
             util_text,
             all.iter().map(|b| format!(" · {}", b.title)).collect::<String>()
         );
@@ -184,12 +162,20 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
             <g class={class} data-id={n.id.clone()} transform={format!("translate({:.1},{:.1})", n.x, n.y)}
                style={fill} {onclick} {onkeydown} tabindex="0" role="button" aria-label={format!("{}: open the inspector", n.label)}>
                 <title>{ tip }</title>
-                <rect class="box" width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8" />
-                <rect class="util" width={format!("{:.1}", NODE_W * util.unwrap_or(0.0).clamp(0.0, 1.0))} height="4" y={(NODE_H - 4.0).to_string()} rx="2" />
-                <text class="label" x={(NODE_W / 2.0).to_string()} y="21" text-anchor="middle">{ fit(&n.label, 16) }</text>
-                <text class="kind" x={(NODE_W / 2.0).to_string()} y="37" text-anchor="middle">{ fit(&service(&n.id), 22) }</text>
+                <rect class="box" width={format!("{w:.1}")} height={format!("{h:.1}")} rx="8" />
+                <rect class="util" width={format!("{:.1}", w * util.unwrap_or(0.0).clamp(0.0, 1.0))} height="4" y={format!("{:.1}", h - 4.0)} rx="2" />
+                <text class="label" text-anchor="middle">
+                    { for n.label_lines.iter().enumerate().map(|(i, l)| html! {
+                        <tspan x={format!("{:.1}", w / 2.0)} y={format!("{:.1}", n.label_baseline(i))}>{ l }</tspan>
+                    }) }
+                </text>
+                <text class="kind" text-anchor="middle">
+                    { for n.sub_lines.iter().enumerate().map(|(j, l)| html! {
+                        <tspan x={format!("{:.1}", w / 2.0)} y={format!("{:.1}", n.sub_baseline(j))}>{ l }</tspan>
+                    }) }
+                </text>
                 { for shown.iter().map(|(bx, w, b)| html! {
-                    <g class={b.class} transform={format!("translate({bx:.1},{:.1})", NODE_H - 7.0)}>
+                    <g class={b.class} transform={format!("translate({bx:.1},{:.1})", h - BADGE_TOP_FROM_BOTTOM)}>
                         <rect width={format!("{w:.1}")} height="15" rx="7.5" />
                         <text x={format!("{:.1}", w / 2.0)} y="11" text-anchor="middle">{ &b.text }</text>
                     </g>
@@ -200,7 +186,7 @@ pub fn DiagramView(props: &DiagramProps) -> Html {
     html! {
         <svg id={props.id.clone().unwrap_or(AttrValue::from("diagram"))} class="diagram" viewBox={view_box}
              role="img" aria-label="architecture diagram" preserveAspectRatio="xMidYMid meet"
-             style={format!("max-width: {:.0}px", d.width * 1.3)}>
+             style={format!("max-width: {:.0}px", d.width * MAX_SCALE)}>
             <defs>
                 <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7"
                         markerUnits="userSpaceOnUse" orient="auto-start-reverse">

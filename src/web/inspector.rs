@@ -67,37 +67,16 @@ fn ParamRow(p: &ParamProps) -> Html {
 }
 
 fn metric_rows(l: &NodeLive) -> Html {
-    let mut rows: Vec<(String, String)> = vec![
-        ("arrived".into(), l.arrived.to_string()),
-        ("completed".into(), l.completed.to_string()),
-        ("dropped".into(), l.dropped.to_string()),
-        ("throttled".into(), l.throttled.to_string()),
-        ("inside now".into(), l.in_flight.to_string()),
-        ("throughput".into(), format!("{:.1} records/s", l.rate_per_s)),
-        (
-            "utilisation".into(),
-            l.utilization.map_or("—".into(), |u| {
-                format!("{:.0} % now · {:.0} % mean", u * 100.0, l.utilization_mean * 100.0)
-            }),
-        ),
-        ("time in stage p50".into(), secs(l.sojourn_p50_s)),
-        ("p95".into(), secs(l.sojourn_p95_s)),
-        ("p99".into(), secs(l.sojourn_p99_s)),
-    ];
-    for (k, v) in &l.extra {
-        let shown = if k.ends_with("_s") || k.contains("_s_") {
-            secs(*v)
-        } else if *v == v.trunc() && v.abs() < 1e15 {
-            format!("{v:.0}")
-        } else {
-            format!("{v:.3}")
-        };
-        rows.push((k.replace('_', " "), shown));
-    }
     html! {
         <table class="metrics">
             <tbody>
-            { for rows.into_iter().map(|(k, v)| html! { <tr><th>{ k }</th><td class="num">{ v }</td></tr> }) }
+            { for crate::view::live::metric_rows(l).into_iter().map(|r| html! {
+                <tr>
+                    <th>{ r.name }</th>
+                    <td class="num">{ r.value }</td>
+                    <td class="unit" title={r.declared}>{ r.unit }</td>
+                </tr>
+            }) }
             </tbody>
         </table>
     }

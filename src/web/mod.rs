@@ -460,6 +460,7 @@ pub fn App() -> Html {
                         <div class="panel-head">
                             <h2>{ "Architecture" }</h2>
                             <div class="legend-inline">
+                                <span class="sw source" />{ "source" }
                                 <span class="sw util-lo" />{ "idle" }<span class="sw util-hi" />{ "busy" }
                                 <span class="badge-key backlog">{ "▮ inside" }</span>
                                 <span class="badge-key throttled">{ "⟲ throttled" }</span>

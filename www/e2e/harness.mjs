@@ -36,7 +36,7 @@ export async function launch() {
 /// Opens the app at `url` in a fresh browser context (a fresh profile: no
 /// storage, no clipboard history) and waits for the diagram.
 export async function openApp(browser, url, opts = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light', acceptDownloads: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: opts.colorScheme ?? 'light', acceptDownloads: true });
   if (opts.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
   const page = await context.newPage();
   const errors = [];
