@@ -94,7 +94,7 @@ impl Dist {
             Dist::LogNormal { mean, sd } => {
                 let s2 = libm::log(1.0 + (sd * sd) / (mean * mean));
                 let mu = libm::log(*mean) - s2 / 2.0;
-                libm::exp(mu + libm::sqrt(s2) * rng.normal())
+                libm::exp(mu + f64::sqrt(s2) * rng.normal())
             }
             Dist::Erlang { k, mean } => {
                 let scale = mean / *k as f64;
@@ -129,7 +129,7 @@ impl Dist {
                 _ if n <= 16 => (0..n).map(|_| self.sample(rng)).sum(),
                 _ => {
                     let m = self.mean() * n as f64;
-                    let sd = libm::sqrt(self.variance() * n as f64);
+                    let sd = f64::sqrt(self.variance() * n as f64);
                     (m + sd * rng.normal()).max(0.0)
                 }
             },

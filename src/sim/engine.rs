@@ -256,6 +256,8 @@ pub struct Simulation {
     /// what it pushed and truncates back, so nested calls never allocate.
     out: Vec<Output>,
     batch_pool: Vec<Vec<Batch>>,
+    /// Buffers for a router's parts (see [`Self::hand_off_routed`]).
+    route_pool: Vec<Vec<(usize, Batch)>>,
     /// Stages touched by the current event, whose levels are set at its end.
     dirty: Vec<u32>,
     controls: Vec<TimedControl>,
@@ -313,6 +315,7 @@ impl Simulation {
             retry_rng: Stream::new(cfg.seed, "engine:retry"),
             out: Vec::new(),
             batch_pool: Vec::new(),
+            route_pool: Vec::new(),
             dirty: Vec::new(),
             controls: cfg.controls.clone(),
             control_log: Vec::new(),
@@ -366,6 +369,12 @@ impl Simulation {
     /// Runs until simulated time `t` (events at exactly `t` included), the
     /// event budget, or the end of the scenario, whichever comes first.
     /// Pausing here and resuming gives exactly the results of one run.
+    ///
+    /// Never inlined: the event loop is then a function of its own, which
+    /// a wasm engine recompiles with its optimising tier after a call or
+    /// two (V8 does not swap code inside a running loop, so a loop inlined
+    /// into a caller that runs once stays in the baseline tier).
+    #[inline(never)]
     pub fn run_until(&mut self, t: Nanos) {
         let t = t.min(self.duration_ns);
         while let Some(next) = self.queue.peek_time() {
@@ -386,7 +395,8 @@ impl Simulation {
     }
 
     /// Runs at most `max_events` events (for a UI frame budget); returns true
-    /// when the run has reached its end.
+    /// when the run has reached its end. Never inlined (see [`Self::run_until`]).
+    #[inline(never)]
     pub fn run_events(&mut self, max_events: u64) -> bool {
         for _ in 0..max_events {
             match self.queue.peek_time() {
@@ -591,8 +601,9 @@ impl Simulation {
     }
 
     /// Calls stage `s`'s model with its context; returns the call's result
-    /// and where its outputs start on the output stack.
-    #[inline]
+    /// and where its outputs start on the output stack. Always inlined:
+    /// as a call it cost about 30 instructions of set-up per stage call.
+    #[inline(always)]
     fn call_stage<R>(&mut self, s: usize, f: impl FnOnce(&mut Model, &mut Ctx) -> R) -> (R, usize) {
         let start = self.out.len();
         let st = &mut self.stages[s];
@@ -793,53 +804,61 @@ impl Simulation {
         self.place(holder, t, b, front)
     }
 
-    /// [`Self::hand_off`] to a router: split, then hand each part on.
+    /// [`Self::hand_off`] to a router: split, then hand each part on. The
+    /// parts go in a pooled buffer (a router inside a router takes another
+    /// from the pool), so splitting does not allocate.
     #[inline(never)]
     fn hand_off_routed(&mut self, holder: Holder, t: usize, b: Batch, front: bool) -> u32 {
         if let Some(routes) = self.stages[t].cfg.routes.take() {
-            let parts = self.route(t, &routes, b);
+            let mut parts = self.route_pool.pop().unwrap_or_default();
+            Self::route(&mut self.stages[t].rng, &routes, b, &mut parts);
             self.stages[t].cfg.routes = Some(routes);
             let m = &mut self.stages[t].metrics;
             m.arrived += b.count;
             m.measured_arrived += b.count;
+            let mut blocked = 0;
             if parts.is_empty() {
                 // A kind with no route and no default.
                 m.drop_records(DropReason::Unrouted, b.count);
                 self.sender_done(holder, &b);
-                return 0;
+            } else {
+                m.completed += b.count;
+                m.measured_completed += b.count;
+                for &(target, part) in &parts {
+                    blocked += self.hand_off(holder, target, part, front);
+                }
             }
-            m.completed += b.count;
-            m.measured_completed += b.count;
-            let mut blocked = 0;
-            for (target, part) in parts {
-                blocked += self.hand_off(holder, target, part, front);
-            }
+            parts.clear();
+            self.route_pool.push(parts);
             return blocked;
         }
         self.place(holder, t, b, front)
     }
 
-    fn route(&mut self, t: usize, routes: &Routes, mut b: Batch) -> Vec<(usize, Batch)> {
-        let rng = &mut self.stages[t].rng;
+    /// Splits `b` by `routes` into `parts` (target, part); leaves `parts`
+    /// empty when a router by kind has no route for it.
+    fn route(rng: &mut Stream, routes: &Routes, mut b: Batch, parts: &mut Vec<(usize, Batch)>) {
         match routes {
-            Routes::Key(targets) => vec![(targets[b.key as usize % targets.len()], b)],
-            Routes::Kind { by_kind, default } => match Routes::kind_target(by_kind, *default, b.kind) {
-                Some(target) => vec![(target, b)],
-                None => Vec::new(),
-            },
+            Routes::Key(targets) => parts.push((targets[b.key as usize % targets.len()], b)),
+            Routes::Kind { by_kind, default } => {
+                if let Some(target) = Routes::kind_target(by_kind, *default, b.kind) {
+                    parts.push((target, b));
+                }
+            }
             Routes::Ratio(w) => {
                 let total: f64 = w.iter().map(|x| x.1).sum();
                 if b.count == 1 {
                     let mut u = rng.uniform() * total;
                     for &(target, wt) in w {
                         if u < wt {
-                            return vec![(target, b)];
+                            parts.push((target, b));
+                            return;
                         }
                         u -= wt;
                     }
-                    return vec![(w[w.len() - 1].0, b)];
+                    parts.push((w[w.len() - 1].0, b));
+                    return;
                 }
-                let mut parts = Vec::with_capacity(w.len());
                 let mut rest_w = total;
                 for (k, &(target, wt)) in w.iter().enumerate() {
                     let n = if k + 1 == w.len() {
@@ -857,7 +876,6 @@ impl Simulation {
                     }
                     parts.push((target, b.split_off(n)));
                 }
-                parts
             }
         }
     }

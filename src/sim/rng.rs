@@ -4,6 +4,9 @@
 //! stream's seed depends only on the scenario seed and the component's own id.
 //! The generator is named (xoshiro256++) so that x86_64 and wasm32 produce the
 //! same sequence, and every transcendental function comes from `libm`.
+//! Square roots use `f64::sqrt`: IEEE 754 requires it correctly rounded, so
+//! it is the same bits everywhere (one instruction on both targets; libm's
+//! is the same value in software on wasm32).
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -158,7 +161,7 @@ impl Stream {
             let v = 2.0 * self.uniform() - 1.0;
             let s = u * u + v * v;
             if s > 0.0 && s < 1.0 {
-                let m = libm::sqrt(-2.0 * libm::log(s) / s);
+                let m = f64::sqrt(-2.0 * libm::log(s) / s);
                 self.spare_normal = Some(v * m);
                 return u * m;
             }
@@ -173,7 +176,7 @@ impl Stream {
             return g * libm::pow(self.uniform_pos(), 1.0 / shape);
         }
         let d = shape - 1.0 / 3.0;
-        let c = 1.0 / libm::sqrt(9.0 * d);
+        let c = 1.0 / f64::sqrt(9.0 * d);
         loop {
             let x = self.normal();
             let v = 1.0 + c * x;
@@ -204,7 +207,7 @@ impl Stream {
             }
             return k;
         }
-        let slam = libm::sqrt(lambda);
+        let slam = f64::sqrt(lambda);
         let loglam = libm::log(lambda);
         let b = 0.931 + 2.53 * slam;
         let a = -0.059 + 0.02483 * b;
@@ -243,7 +246,7 @@ impl Stream {
             return (0..n).filter(|_| self.uniform() < p).count() as u64;
         }
         let mean = n as f64 * p;
-        let sd = libm::sqrt(mean * (1.0 - p));
+        let sd = f64::sqrt(mean * (1.0 - p));
         let x = libm::round(mean + sd * self.normal());
         x.clamp(0.0, n as f64) as u64
     }

@@ -197,11 +197,11 @@ impl Duplicates {
         out.clear();
         let mut base = Stream::new(group, "dup:base");
         out.extend((0..dim).map(|_| base.normal()));
-        let norm = libm::sqrt(out.iter().map(|x| x * x).sum::<f64>()).max(1e-300);
+        let norm = f64::sqrt(out.iter().map(|x| x * x).sum::<f64>()).max(1e-300);
         out.iter_mut().for_each(|x| *x /= norm);
         if variant > 0 {
             let mut n = Stream::new(group ^ ((variant as u64) << 32 | variant as u64), "dup:noise");
-            let sd = self.noise / libm::sqrt(dim as f64);
+            let sd = self.noise / f64::sqrt(dim as f64);
             out.iter_mut().for_each(|x| *x += sd * n.normal());
         }
     }
