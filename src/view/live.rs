@@ -13,9 +13,10 @@
 //! points a run produces do not depend on how fast the browser is.
 
 use crate::cost;
+use crate::cost::mapping::MappingNote;
 use crate::report::{self, table::secs, RunReport};
 use crate::run::{self, Overrides, Prepared};
-use crate::scenario::schema::{Provider, StorySpec};
+use crate::scenario::schema::{Provider, Scenario, StorySpec};
 use crate::scenario::{builtin, Format};
 use crate::sim::metrics::DropReason;
 use crate::view::diagram::{layout, Diagram};
@@ -417,6 +418,47 @@ pub struct Session {
     priced: bool,
 }
 
+/// What the diagram shows when the scenario is re-mapped to another
+/// provider: a box whose service the mapping changed is titled with the new
+/// service (its label names the old one: "Amazon Redshift (RA3)" over
+/// BigQuery would mislead a room) over its kind, and region names say the
+/// new provider ("AWS Region" becomes "Google Cloud Region"). The run
+/// itself is untouched: only the picture's words change.
+fn remapped_for_display(
+    sc: &Scenario,
+    mapping: &[MappingNote],
+    provider: Option<Provider>,
+    nodes: &[NodeView],
+) -> (Scenario, Vec<String>) {
+    let mut shown = sc.clone();
+    let mut subs: Vec<String> = nodes.iter().map(|n| n.service.clone()).collect();
+    let Some(to) = provider else { return (shown, subs) };
+    let changed = |id: &str| mapping.iter().any(|m| m.stage == id && m.from != m.to);
+    let offset = sc.sources.len();
+    for (i, st) in shown.stages.iter_mut().enumerate() {
+        if changed(&st.id) {
+            if let Some(n) = nodes.get(offset + i) {
+                st.label = Some(n.service.clone());
+                subs[offset + i] = st.kind.replace('_', " ");
+            }
+        }
+    }
+    let (from_words, to_word): (&[&str], &str) = match to {
+        Provider::Gcp => (&["AWS", "Amazon Web Services"], "Google Cloud"),
+        Provider::Aws => (&["Google Cloud", "GCP"], "AWS"),
+    };
+    let rename = |r: &mut Option<String>| {
+        if let Some(name) = r {
+            for w in from_words {
+                *name = name.replace(w, to_word);
+            }
+        }
+    };
+    shown.sources.iter_mut().for_each(|s| rename(&mut s.region));
+    shown.stages.iter_mut().for_each(|s| rename(&mut s.region));
+    (shown, subs)
+}
+
 fn lag_of(extra: &[(&'static str, f64)]) -> Option<f64> {
     ["lag_s", "iterator_age_s"]
         .iter()
@@ -648,7 +690,10 @@ impl Session {
             title: sc.name.clone(),
             description: sc.description.clone().unwrap_or_default(),
             text: self.text.clone(),
-            diagram: layout(sc, &nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>()),
+            diagram: {
+                let (shown, subs) = remapped_for_display(sc, &self.prepared.mapping, self.prepared.provider, &nodes);
+                layout(&shown, &subs)
+            },
             nodes,
             story: sc.story.clone(),
             provider: self.prepared.provider.map(|p| p.name().to_string()),
@@ -1101,6 +1146,39 @@ mod tests {
     }
 
     #[test]
+    fn a_remapped_story_diagram_names_the_new_provider_services_and_regions() {
+        let gcp = overrides(&Settings {
+            provider: Some("gcp".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let as_written = Session::builtin("fintrust-after", Overrides::default()).unwrap().view();
+        let g = Session::builtin("fintrust-after", gcp).unwrap().view();
+        let words = |v: &ScenarioView| {
+            v.diagram
+                .nodes
+                .iter()
+                .flat_map(|n| [n.label.clone(), n.sub.clone()])
+                .chain(v.diagram.regions.iter().map(|r| r.name.clone()))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        let (w, a) = (words(&g), words(&as_written));
+        assert!(a.contains("Amazon Redshift") && a.contains("AWS Region"), "{a}");
+        for gone in ["Redshift", "Kinesis", "CloudWatch", "AWS"] {
+            assert!(!w.contains(gone), "`{gone}` on the GCP diagram: {w}");
+        }
+        for shown in ["BigQuery", "Pub/Sub", "Dataflow", "Google Cloud Region", "ON-PREM"] {
+            assert!(
+                w.to_uppercase().contains(&shown.to_uppercase()),
+                "`{shown}` missing: {w}"
+            );
+        }
+        // The run is the same run: only the picture's words changed.
+        assert_eq!(g.nodes.len(), as_written.nodes.len());
+    }
+
+    #[test]
     fn the_provider_switch_renames_services() {
         let aws = overrides(&Settings {
             provider: Some("aws".into()),
@@ -1137,7 +1215,21 @@ mod tests {
                 .sub
                 .clone()
         };
-        assert_eq!(sub(&g), "Google Cloud Monitoring");
+        // Re-mapped, the box is titled with its new service (not its old
+        // label, "CloudWatch alarm") over its kind.
+        let label = |v: &ScenarioView| {
+            v.diagram
+                .nodes
+                .iter()
+                .find(|n| n.kind == "monitor")
+                .unwrap()
+                .label
+                .clone()
+        };
+        assert_eq!(
+            (label(&g).as_str(), sub(&g).as_str()),
+            ("Google Cloud Monitoring", "monitor")
+        );
         assert!(overrides(&Settings {
             provider: Some("azure".into()),
             ..Default::default()
