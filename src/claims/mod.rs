@@ -140,6 +140,44 @@ pub fn all() -> Result<Vec<ClaimSpec>, String> {
     Ok(t.claims)
 }
 
+/// The claims of one story: those whose id is `<story>/…`, `<story>` being
+/// the `[story] id` of the story's built-ins (`fintrust`, `ticket`, `edutech`),
+/// in the table's order.
+pub fn of_story(story: &str) -> Result<Vec<ClaimSpec>, String> {
+    let prefix = format!("{story}/");
+    Ok(all()?.into_iter().filter(|c| c.id.starts_with(&prefix)).collect())
+}
+
+/// A claim as a list shows it before its runs are done.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClaimTitle {
+    pub id: String,
+    pub claim: String,
+    pub seed_figure: String,
+    pub mechanism: String,
+}
+
+impl From<&ClaimSpec> for ClaimTitle {
+    fn from(c: &ClaimSpec) -> Self {
+        ClaimTitle {
+            id: c.id.clone(),
+            claim: c.claim.clone(),
+            seed_figure: c.seed_figure.clone(),
+            mechanism: c.mechanism.clone(),
+        }
+    }
+}
+
+/// A result's figures as text, the same in the CLI and the browser app.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shown {
+    /// The before figure (shared number format, no unit).
+    pub before: String,
+    pub after: String,
+    /// The simulated change in percent, signed (`-83.1 %`).
+    pub change: String,
+}
+
 /// The result of checking one claim.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClaimResult {
@@ -166,6 +204,15 @@ pub struct ClaimResult {
 }
 
 impl ClaimResult {
+    /// The figures as text (see [`Shown`]).
+    pub fn shown(&self) -> Shown {
+        Shown {
+            before: num(self.before),
+            after: num(self.after),
+            change: format!("{:+.1} %", self.change * 100.0),
+        }
+    }
+
     /// Whether the simulated change goes the way the claim says (its
     /// claimed change's sign; for bound-only claims, after below before
     /// when there is an `after_below` bound).
@@ -308,15 +355,16 @@ pub fn render(results: &[ClaimResult]) -> String {
             story = &r.story;
             out.push_str(&format!("\n{story}\n"));
         }
+        let f = r.shown();
         out.push_str(&format!(
-            "  {} {}\n    seed: {}\n    model: {} -> {} {} ({:+.1} %), required: {}\n",
+            "  {} {}\n    seed: {}\n    model: {} -> {} {} ({}), required: {}\n",
             if r.within_tolerance { "ok  " } else { "MISS" },
             r.claim,
             r.seed_figure,
-            num(r.before),
-            num(r.after),
+            f.before,
+            f.after,
             r.unit,
-            r.change * 100.0,
+            f.change,
             r.criterion
         ));
         if let (false, Some(why)) = (r.within_tolerance, &r.known_miss) {
@@ -334,6 +382,10 @@ mod tests {
     fn the_claims_table_parses_and_names_built_ins() {
         let claims = all().expect("data/claims.toml parses");
         let mut ids = std::collections::BTreeSet::new();
+        let stories: std::collections::BTreeSet<String> = builtin::ALL
+            .iter()
+            .filter_map(|b| crate::scenario::load(b.text, Format::Toml).ok()?.0.story.map(|s| s.id))
+            .collect();
         for c in &claims {
             assert!(ids.insert(c.id.clone()), "duplicate claim id {}", c.id);
             for s in [&c.before, &c.after] {
@@ -349,11 +401,31 @@ mod tests {
                 "{}: a claim needs a change or a bound",
                 c.id
             );
+            let story = c.id.split('/').next().unwrap_or_default();
+            assert!(
+                stories.contains(story),
+                "{}: the id's story `{story}` is no built-in's [story] id (the app finds a story's claims by it)",
+                c.id
+            );
             assert!(
                 !c.sensitivities.is_empty(),
                 "{}: every claim needs a sensitivity row",
                 c.id
             );
         }
+    }
+
+    #[test]
+    fn a_story_has_its_own_claims_and_no_other() {
+        let edutech = of_story("edutech").expect("claims parse");
+        assert!(!edutech.is_empty());
+        assert!(edutech.iter().all(|c| c.id.starts_with("edutech/")));
+        let all = all().expect("claims parse");
+        let n = all.iter().filter(|c| c.story == edutech[0].story).count();
+        assert_eq!(edutech.len(), n, "every claim of the story, by id");
+        assert!(
+            of_story("edu").expect("claims parse").is_empty(),
+            "a prefix of a story id is not a story"
+        );
     }
 }

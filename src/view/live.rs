@@ -152,6 +152,12 @@ pub enum ToWorker {
         #[serde(default)]
         kinds: BTreeMap<String, String>,
     },
+    /// Check the claims of a story (its `[story] id`) on the built-ins
+    /// `data/claims.toml` names, one claim per worker turn: `Claims`, then
+    /// one `Claim` each.
+    CheckClaims {
+        story: String,
+    },
 }
 
 /// A built-in, for the picker.
@@ -200,6 +206,18 @@ pub enum FromWorker {
     /// What a Mermaid import made (after its `Loaded`).
     Mermaid {
         report: crate::view::exchange::MermaidReport,
+    },
+    /// The claims of `story` about to be checked, in order (none: the
+    /// story has no claims).
+    Claims {
+        story: String,
+        claims: Vec<crate::claims::ClaimTitle>,
+    },
+    /// Claim `index` of the last `Claims` list checked, or why it could not be.
+    Claim {
+        story: String,
+        index: usize,
+        result: Result<crate::claims::ClaimResult, String>,
     },
 }
 

@@ -9,6 +9,7 @@
 
 mod bridge;
 mod charts;
+mod claims;
 mod diagram;
 mod exports;
 mod field;
@@ -512,6 +513,7 @@ pub fn App() -> Html {
                             </p>
                         </section>
                     }
+                    if let Some(st) = story.as_ref() { { claims::panel(&m.claims, &st.id) } }
                     <details class="panel own">
                         <summary>{ "Your own scenario (TOML or JSON)" }</summary>
                         <field::TextField id="scenario-text" node_ref={text_ref} multiline=true

@@ -74,6 +74,8 @@ pub struct Model {
     pub base: Option<String>,
     /// Sharing, files and exports (`share`).
     pub share: super::share::ShareState,
+    /// The Claims panel (`claims`).
+    pub claims: super::claims::ClaimsState,
 }
 
 impl Model {
@@ -103,6 +105,7 @@ impl Default for Model {
             edits: BTreeMap::new(),
             base: None,
             share: Default::default(),
+            claims: Default::default(),
         }
     }
 }
@@ -184,6 +187,7 @@ impl Reducible for Model {
                 }
                 m.share.on_worker(w);
             }
+            Msg::Worker(w @ (FromWorker::Claims { .. } | FromWorker::Claim { .. })) => m.claims.on_worker(w),
             Msg::Choose(name) => {
                 super::share::forget_link();
                 m.current = name;

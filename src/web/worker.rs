@@ -29,11 +29,16 @@ struct State {
     tick_pending: bool,
     last_snapshot_ms: f64,
     events_per_s: f64,
+    /// Claims being checked: the story, its claims, the next to check.
+    claims: Option<(String, Vec<crate::claims::ClaimSpec>, usize)>,
+    /// Runs claims share (each distinct run once per worker).
+    runner: crate::claims::Runner,
 }
 
 thread_local! {
     static STATE: RefCell<State> = RefCell::new(State::default());
     static TICK: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
+    static CLAIM_TICK: RefCell<Option<Closure<dyn FnMut()>>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -77,6 +82,7 @@ pub fn start() {
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     TICK.with(|t| *t.borrow_mut() = Some(Closure::<dyn FnMut()>::new(tick)));
+    CLAIM_TICK.with(|t| *t.borrow_mut() = Some(Closure::<dyn FnMut()>::new(claim_turn)));
     post(&FromWorker::Ready {
         builtins: live::builtins(),
     });
@@ -250,11 +256,56 @@ fn handle(cmd: ToWorker) {
                     }
                 }
             },
+            ToWorker::CheckClaims { story } => match crate::claims::of_story(&story) {
+                Ok(specs) => {
+                    post(&FromWorker::Claims {
+                        story: story.clone(),
+                        claims: specs.iter().map(Into::into).collect(),
+                    });
+                    // A turn already scheduled goes on with the new list.
+                    let idle = st.claims.is_none();
+                    st.claims = (!specs.is_empty()).then_some((story, specs, 0));
+                    if idle && st.claims.is_some() {
+                        schedule_claim();
+                    }
+                }
+                Err(e) => error("claims", e),
+            },
             cmd => exchange(st, cmd),
         }
     });
     if need_tick {
         schedule(0);
+    }
+}
+
+fn schedule_claim() {
+    CLAIM_TICK.with(|t| {
+        if let Some(cb) = t.borrow().as_ref() {
+            let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(cb.as_ref().unchecked_ref(), 0);
+        }
+    });
+}
+
+/// One claim per turn (its before and after runs, shared with the other
+/// claims through the runner), so play, pause and a new request are heard
+/// between claims.
+fn claim_turn() {
+    let again = STATE.with(|cell| {
+        let st = &mut *cell.borrow_mut();
+        let (story, specs, next) = st.claims.take()?;
+        let spec = specs.get(next)?;
+        post(&FromWorker::Claim {
+            story: story.clone(),
+            index: next,
+            result: st.runner.check(spec),
+        });
+        let more = next + 1 < specs.len();
+        st.claims = more.then_some((story, specs, next + 1));
+        Some(more)
+    });
+    if again == Some(true) {
+        schedule_claim();
     }
 }
 
