@@ -427,7 +427,7 @@ fn lag_of(extra: &[(&'static str, f64)]) -> Option<f64> {
 fn raw_value(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
-        Format::Toml => toml::from_str(text).map_err(|e| e.to_string()),
+        Format::Toml => crate::scenario::tree::toml_to_value(text).map_err(|e| e.to_string()),
     }
 }
 
@@ -813,11 +813,11 @@ pub fn parse_value(input: &str) -> Result<Option<Value>, String> {
     if t.len() > 100_000 {
         return Err("the value is longer than 100,000 characters".into());
     }
-    match toml::from_str::<toml::Table>(&format!("v = {t}")) {
-        Ok(mut table) => {
-            let v = table.remove("v").ok_or("no value")?;
-            serde_json::to_value(v).map(Some).map_err(|e| e.to_string())
-        }
+    match crate::scenario::tree::toml_to_value(&format!("v = {t}")) {
+        Ok(mut table) => table
+            .get_mut("v")
+            .map(|v| Some(v.take()))
+            .ok_or_else(|| "no value".into()),
         Err(e) if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') => {
             Err(format!("`{t}` is not a valid value: {}", e.message()))
         }
