@@ -61,6 +61,12 @@ fn new(text: &str, format: Format) -> Result<Scenario, ScenarioError> {
     scenario::parse(text, format).map_err(|mut e| e.0.remove(0))
 }
 
+/// The one deliberate difference: a table written as the array of its
+/// fields in order (serde reads a struct from a sequence) is refused.
+fn refused_struct_array(r: &Result<Scenario, ScenarioError>) -> bool {
+    matches!(r, Err(e) if e.message.starts_with("invalid type: sequence, expected struct "))
+}
+
 /// Values to put in place of a value.
 const SUBSTITUTES: &[&str] = &[
     "\"zz\"",
@@ -154,12 +160,10 @@ fn toml_parses_and_fails_exactly_as_the_reference() {
     let mut checked = 0;
     for b in builtin::ALL {
         for text in std::iter::once(b.text.to_string()).chain(toml_mutations(b.text)) {
-            assert_eq!(
-                new(&text, Format::Toml),
-                reference(&text, Format::Toml),
-                "{}:\n{text}",
-                b.name
-            );
+            let n = new(&text, Format::Toml);
+            if !refused_struct_array(&n) {
+                assert_eq!(n, reference(&text, Format::Toml), "{}:\n{text}", b.name);
+            }
             checked += 1;
         }
     }
@@ -176,7 +180,9 @@ fn json_parses_and_fails_exactly_as_the_reference() {
             if n.is_err() && serde_json::from_str::<serde_json::Value>(&text).is_err() {
                 syntax += 1;
             }
-            assert_eq!(n, r, "{}:\n{text}", b.name);
+            if !refused_struct_array(&n) {
+                assert_eq!(n, r, "{}:\n{text}", b.name);
+            }
             checked += 1;
         }
     }
@@ -200,7 +206,9 @@ fn a_json_value_fails_exactly_as_the_reference() {
                     e.message_for(tree::Mode::Value).to_string(),
                 )
             });
-            assert_eq!(n, r, "{text}");
+            if !matches!(&n, Err((_, m)) if m.starts_with("invalid type: sequence, expected struct ")) {
+                assert_eq!(n, r, "{text}");
+            }
             checked += 1;
         }
     }
@@ -218,5 +226,18 @@ fn toml_reads_into_the_same_json_value_as_the_toml_crate() {
     assert_eq!(
         tree::toml_to_value(bad).unwrap_err().to_string(),
         toml::from_str::<serde_json::Value>(bad).unwrap_err().to_string()
+    );
+}
+
+#[test]
+fn a_table_written_as_an_array_of_its_fields_is_refused_with_its_line() {
+    let text = "name = \"x\"\nduration = \"1s\"\n[[source]]\nid = \"s\"\narrivals = \"poisson\"\nrate = \"1/s\"\nto = \"k\"\nretry = [3, \"50ms\", \"1s\"]\n[[stage]]\nid = \"k\"\nkind = \"sink\"\n";
+    assert!(reference(text, Format::Toml).is_ok(), "serde read it positionally");
+    let e = new(text, Format::Toml).unwrap_err();
+    assert_eq!((e.path.as_str(), e.line), ("source[0].retry", Some(8)), "{e}");
+    assert!(
+        e.message
+            .starts_with("invalid type: sequence, expected struct RetrySpec"),
+        "{e}"
     );
 }

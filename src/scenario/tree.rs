@@ -541,9 +541,10 @@ impl<'de> Deserializer<'de> for Des<'_> {
     ) -> Result<V::Value, Error> {
         match &self.node.val {
             Val::Map(entries) => self.visit_map(entries, v),
-            // A table written as the array of its fields, in order (serde's
-            // reading of a struct from a sequence, kept as it was).
-            Val::Arr(items) => self.visit_seq(items, v),
+            // A table written as the array of its fields in order (serde's
+            // reading of a struct from a sequence) is refused: it was never
+            // documented, and reading it took a second copy of every
+            // table's code (50 KB of the worker).
             _ => self.mismatch(v),
         }
     }

@@ -160,9 +160,11 @@ pub struct BuiltinEntry {
     pub title: String,
 }
 
-/// Worker → page.
+/// Worker → page, externally tagged (`{"snapshot": {"snap": …}}`): the
+/// page reads it straight from the text (an internally tagged enum is
+/// buffered first, which took 50 KB of the page for serde's buffer).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromWorker {
     Ready {
         builtins: Vec<BuiltinEntry>,
