@@ -205,10 +205,15 @@ pub struct ImportedDoc {
 /// Parses a Mermaid flowchart and maps it to a scenario.
 pub fn import(text: &str) -> Result<Imported, MermaidError> {
     let d = import_doc(text)?;
-    let scenario: Scenario = serde_json::from_value(d.doc).map_err(|e| MermaidError {
-        line: 0,
-        message: format!("internal: the imported scenario does not fit the schema: {e}"),
-    })?;
+    let node = crate::scenario::tree::Node::from_value(&d.doc);
+    let scenario: Scenario = crate::scenario::tree::deserialize(&node, crate::scenario::tree::Mode::Value, "")
+        .map_err(|e| MermaidError {
+            line: 0,
+            message: format!(
+                "internal: the imported scenario does not fit the schema: {}",
+                e.message_for(crate::scenario::tree::Mode::Value)
+            ),
+        })?;
     Ok(Imported {
         scenario,
         unmapped: d.unmapped,

@@ -25,6 +25,7 @@ pub mod transfer;
 pub mod warehouse;
 
 use crate::scenario::error::{suggest, with_suggestion};
+use crate::scenario::tree::{self, Entry, Mode, Node, Val};
 use crate::sim::engine::Routes;
 use crate::sim::stage::Model;
 use serde::de::DeserializeOwned;
@@ -291,10 +292,20 @@ impl ParamError {
 /// Deserialises a kind's parameters, naming the offending key on error and
 /// suggesting the nearest known key for a misspelt one.
 pub fn parse_params<T: DeserializeOwned>(kind: &KindInfo, params: &Params) -> Result<T, ParamError> {
-    let value = serde_json::Value::Object(params.clone().into_iter().collect());
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let msg = e.into_inner().to_string();
+    // Through the scenario's value tree: one Deserializer for every model.
+    let node = Node::bare(Val::Map(
+        params
+            .iter()
+            .map(|(k, v)| Entry {
+                key: k.clone(),
+                key_at: None,
+                node: Node::from_value(v),
+            })
+            .collect(),
+    ));
+    tree::deserialize::<T>(&node, Mode::Value, "").map_err(|e| {
+        let msg = e.message_for(Mode::Value).to_string();
+        let path = e.path.unwrap_or_else(|| ".".into());
         if let Some(rest) = msg.strip_prefix("unknown field `") {
             let key = rest.split('`').next().unwrap_or("").to_string();
             let hint = suggest(&key, kind.param_names().chain(COMMON_KEYS.iter().copied()))

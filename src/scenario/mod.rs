@@ -9,6 +9,7 @@ pub mod compile;
 pub mod error;
 pub mod locate;
 pub mod schema;
+pub mod tree;
 pub mod units;
 
 pub use compile::compile;
@@ -57,45 +58,64 @@ pub fn parse(text: &str, format: Format) -> Result<Scenario, ScenarioErrors> {
             format!("the file is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
         ));
     }
-    match format {
-        Format::Toml => {
-            let de = toml::Deserializer::new(text);
-            serde_path_to_error::deserialize::<_, Scenario>(de).map_err(|e| {
-                let path = clean_path(&e.path().to_string());
-                let inner = e.into_inner();
-                let (line, column) = match inner.span() {
+    let (node, mode) = match format {
+        Format::Toml => match tree::from_toml(text) {
+            Ok(node) => (node, tree::Mode::Toml),
+            Err(e) => {
+                let (line, column) = match e.span() {
                     Some(s) => {
                         let (l, c) = locate::line_col(text, s.start);
                         (Some(l), Some(c))
                     }
                     None => (None, None),
                 };
-                one(path, line, column, error::with_suggestion(inner.message().trim()))
-            })
+                return Err(one(
+                    String::new(),
+                    line,
+                    column,
+                    error::with_suggestion(e.message().trim()),
+                ));
+            }
+        },
+        Format::Json => (tree::from_json(text), tree::Mode::Json),
+    };
+    tree::deserialize::<Scenario>(&node, mode, text).map_err(|e| {
+        let path = clean_path(e.path.as_deref().unwrap_or("."));
+        if e.syntax {
+            // serde_json names a syntax error and its place.
+            let (line, column, msg) = match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) => {
+                    let msg = e.to_string();
+                    let msg = msg
+                        .rsplit_once(" at line ")
+                        .map_or(msg.as_str(), |(m, _)| m)
+                        .to_string();
+                    (Some(e.line()), Some(e.column()), msg)
+                }
+                Ok(_) => (None, None, "the JSON could not be read".to_string()),
+            };
+            return one(path, line, column, error::with_suggestion(&msg));
         }
-        Format::Json => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize::<_, Scenario>(&mut de).map_err(|e| {
-                let path = clean_path(&e.path().to_string());
-                let inner = e.into_inner();
-                let msg = inner.to_string();
-                // serde_json appends " at line L column C"; we report those separately.
-                let msg = msg
-                    .rsplit_once(" at line ")
-                    .map_or(msg.as_str(), |(m, _)| m)
-                    .to_string();
-                one(
-                    path,
-                    Some(inner.line()),
-                    Some(inner.column()),
-                    error::with_suggestion(&msg),
-                )
-            })
-        }
-    }
+        let (line, column) = match (e.at, mode) {
+            (Some(at), tree::Mode::Toml) => {
+                let (l, c) = locate::line_col(text, at);
+                (Some(l), Some(c))
+            }
+            (Some(at), _) => {
+                let (l, c) = tree::json_line_col(text, at);
+                (Some(l), Some(c))
+            }
+            (None, _) => (None, None),
+        };
+        let msg = match mode {
+            tree::Mode::Toml => e.message.trim(),
+            _ => e.message_for(mode),
+        };
+        one(path, line, column, error::with_suggestion(msg))
+    })
 }
 
-/// serde_path_to_error writes `stage[1].servers`; the top level shows as `.`.
+/// Paths are written `stage[1].servers`; the top level shows as `.`.
 fn clean_path(p: &str) -> String {
     if p == "." {
         String::new()

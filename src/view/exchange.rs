@@ -83,7 +83,7 @@ pub const ALL_KNOBS: Knobs = Knobs {
 fn doc_of(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
-        Format::Toml => toml::from_str(text).map_err(|e| e.to_string()),
+        Format::Toml => crate::scenario::tree::toml_to_value(text).map_err(|e| e.to_string()),
     }
 }
 

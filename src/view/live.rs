@@ -167,9 +167,11 @@ pub struct BuiltinEntry {
     pub title: String,
 }
 
-/// Worker → page.
+/// Worker → page, externally tagged (`{"snapshot": {"snap": …}}`): the
+/// page reads it straight from the text (an internally tagged enum is
+/// buffered first, which took 50 KB of the page for serde's buffer).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromWorker {
     Ready {
         builtins: Vec<BuiltinEntry>,
@@ -487,7 +489,7 @@ fn lag_of(extra: &[(&'static str, f64)]) -> Option<f64> {
 fn raw_value(text: &str, format: Format) -> Result<Value, String> {
     match format {
         Format::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
-        Format::Toml => toml::from_str(text).map_err(|e| e.to_string()),
+        Format::Toml => crate::scenario::tree::toml_to_value(text).map_err(|e| e.to_string()),
     }
 }
 
@@ -880,11 +882,11 @@ pub fn parse_value(input: &str) -> Result<Option<Value>, String> {
     if t.len() > 100_000 {
         return Err("the value is longer than 100,000 characters".into());
     }
-    match toml::from_str::<toml::Table>(&format!("v = {t}")) {
-        Ok(mut table) => {
-            let v = table.remove("v").ok_or("no value")?;
-            serde_json::to_value(v).map(Some).map_err(|e| e.to_string())
-        }
+    match crate::scenario::tree::toml_to_value(&format!("v = {t}")) {
+        Ok(mut table) => table
+            .get_mut("v")
+            .map(|v| Some(v.take()))
+            .ok_or_else(|| "no value".into()),
         Err(e) if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') => {
             Err(format!("`{t}` is not a valid value: {}", e.message()))
         }
