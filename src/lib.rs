@@ -18,6 +18,7 @@
 
 pub mod claims;
 pub mod cost;
+pub mod embedded;
 pub mod governance;
 pub mod interchange;
 pub mod models;

@@ -241,7 +241,7 @@ fn the_cost_table_keeps_old_files_valid_and_round_trips() {
 /// every priced line traceable to the catalogue.
 #[test]
 fn every_builtin_runs_and_prices_on_both_providers() {
-    for b in pipelab::scenario::builtin::ALL {
+    for b in pipelab::scenario::builtin::all() {
         for provider in [
             pipelab::scenario::schema::Provider::Aws,
             pipelab::scenario::schema::Provider::Gcp,

@@ -25,7 +25,7 @@ fn digest(name: &str, seed: Option<u64>) -> String {
 
 #[test]
 fn same_seed_same_digest_other_seed_other_digest() {
-    for b in builtin::ALL {
+    for b in builtin::all() {
         assert_eq!(digest(b.name, Some(9)), digest(b.name, Some(9)), "{}", b.name);
         assert_ne!(digest(b.name, Some(9)), digest(b.name, Some(10)), "{}", b.name);
     }
@@ -58,7 +58,7 @@ fn pausing_and_resuming_gives_the_uninterrupted_result() {
 
 #[test]
 fn golden_digests_match_this_build() {
-    let current: BTreeMap<String, String> = builtin::ALL
+    let current: BTreeMap<String, String> = builtin::all()
         .iter()
         .map(|b| (b.name.to_string(), digest(b.name, None)))
         .collect();

@@ -280,7 +280,7 @@ fn graph(sc: &Scenario) -> Graph {
 
 #[test]
 fn exported_mermaid_reimports_to_the_same_graph_for_every_builtin() {
-    for b in builtin::ALL {
+    for b in builtin::all() {
         let sc = pipelab::scenario::parse(b.text, Format::Toml).unwrap();
         let text = mermaid_out::export(&sc);
         let back = interchange::import(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", b.name));
@@ -351,7 +351,7 @@ fn share_links_of_builtins_with_an_edit_stay_short_and_replay_the_same_run() {
     use interchange::share;
     println!("| built-in | scenario bytes | link | link with one edit |");
     println!("|---|---:|---:|---:|");
-    for b in builtin::ALL {
+    for b in builtin::all() {
         let plain = share::encode(&share::Shared::new(b.text));
         let edited_text = one_edit(b.text);
         assert_ne!(edited_text, b.text, "{}: edited", b.name);

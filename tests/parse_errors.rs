@@ -158,7 +158,7 @@ fn json_of(text: &str) -> String {
 #[test]
 fn toml_parses_and_fails_exactly_as_the_reference() {
     let mut checked = 0;
-    for b in builtin::ALL {
+    for b in builtin::all() {
         for text in std::iter::once(b.text.to_string()).chain(toml_mutations(b.text)) {
             let n = new(&text, Format::Toml);
             if !refused_struct_array(&n) {
@@ -173,7 +173,7 @@ fn toml_parses_and_fails_exactly_as_the_reference() {
 #[test]
 fn json_parses_and_fails_exactly_as_the_reference() {
     let (mut checked, mut syntax) = (0, 0);
-    for b in builtin::ALL {
+    for b in builtin::all() {
         let json = json_of(b.text);
         for text in std::iter::once(json.clone()).chain(json_mutations(&json)) {
             let (n, r) = (new(&text, Format::Json), reference(&text, Format::Json));
@@ -193,7 +193,7 @@ fn json_parses_and_fails_exactly_as_the_reference() {
 fn a_json_value_fails_exactly_as_the_reference() {
     // Kind parameters and imported Mermaid go through `Mode::Value`.
     let mut checked = 0;
-    for b in builtin::ALL {
+    for b in builtin::all() {
         for text in toml_mutations(b.text).iter().step_by(3) {
             let Ok(v) = toml::from_str::<serde_json::Value>(text) else {
                 continue;
@@ -218,7 +218,7 @@ fn a_json_value_fails_exactly_as_the_reference() {
 #[test]
 fn toml_reads_into_the_same_json_value_as_the_toml_crate() {
     let extra = "a = 1979-05-27T07:32:00Z\nb = nan\nc = -0\nd = [1, 2.5, \"x\", { e = true }]\n[f.g]\nh = 'i'\n";
-    for text in builtin::ALL.iter().map(|b| b.text).chain([extra]) {
+    for text in builtin::all().iter().map(|b| b.text).chain([extra]) {
         let reference: serde_json::Value = toml::from_str(text).unwrap();
         assert_eq!(tree::toml_to_value(text).unwrap(), reference, "{text}");
     }

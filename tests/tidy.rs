@@ -33,6 +33,7 @@ fn the_core_is_pure() {
     }
     files.push(root.join("run.rs"));
     files.push(root.join("sweep.rs"));
+    files.push(root.join("embedded.rs"));
     let forbidden = [
         "web_sys",
         "yew",

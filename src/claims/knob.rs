@@ -18,8 +18,14 @@ pub type Knobs = BTreeMap<String, Value>;
 
 /// Returns scenario text (JSON, the same model as TOML) with `knobs` set.
 pub fn apply(text: &str, format: Format, knobs: &Knobs) -> Result<String, String> {
-    let sc = scenario::parse(text, format).map_err(|e| e.to_string())?;
-    let mut v = serde_json::to_value(&sc).map_err(|e| e.to_string())?;
+    // Checked first, so a broken text gives its located error; the knobs
+    // then go onto the document as written (not a re-serialised model:
+    // that would put every schema type's Serialize code in the worker).
+    scenario::parse(text, format).map_err(|e| e.to_string())?;
+    let mut v = match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| e.to_string())?,
+        Format::Toml => scenario::tree::toml_to_value(text).map_err(|e| e.to_string())?,
+    };
     for (path, value) in knobs {
         set(&mut v, path, value.clone())?;
     }

@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The claims table, compiled in.
-pub const CLAIMS_TOML: &str = include_str!("../../data/claims.toml");
+pub fn claims_toml() -> &'static str {
+    crate::embedded!("data/claims.toml")
+}
 
 /// Default tolerance: ±15 % of the claimed change.
 pub const DEFAULT_TOLERANCE: f64 = 0.15;
@@ -136,7 +138,11 @@ pub struct ClaimSpec {
 
 /// Every claim in the table.
 pub fn all() -> Result<Vec<ClaimSpec>, String> {
-    let t: Table = toml::from_str(CLAIMS_TOML).map_err(|e| format!("data/claims.toml: {e}"))?;
+    // Through the scenario reader's tree (one deserializer in the worker,
+    // not the toml crate's as well).
+    let node = crate::scenario::tree::from_toml(claims_toml()).map_err(|e| format!("data/claims.toml: {e}"))?;
+    let t: Table = crate::scenario::tree::deserialize(&node, crate::scenario::tree::Mode::Toml, claims_toml())
+        .map_err(|e| format!("data/claims.toml: {e}"))?;
     Ok(t.claims)
 }
 
@@ -382,7 +388,7 @@ mod tests {
     fn the_claims_table_parses_and_names_built_ins() {
         let claims = all().expect("data/claims.toml parses");
         let mut ids = std::collections::BTreeSet::new();
-        let stories: std::collections::BTreeSet<String> = builtin::ALL
+        let stories: std::collections::BTreeSet<String> = builtin::all()
             .iter()
             .filter_map(|b| crate::scenario::load(b.text, Format::Toml).ok()?.0.story.map(|s| s.id))
             .collect();

@@ -314,7 +314,7 @@ fn read_scenario(arg: &str) -> Result<(String, Format), String> {
         return Ok((b.text.to_string(), Format::Toml));
     }
     let meta = std::fs::metadata(arg).map_err(|e| {
-        let names: Vec<&str> = builtin::ALL.iter().map(|b| b.name).collect();
+        let names: Vec<&str> = builtin::all().iter().map(|b| b.name).collect();
         format!("{arg}: {e} (and it is not a built-in: {})", names.join(", "))
     })?;
     if meta.len() > scenario::MAX_SCENARIO_BYTES as u64 {
@@ -425,7 +425,7 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::List => {
-            for b in builtin::ALL {
+            for b in builtin::all() {
                 let sc = scenario::parse(b.text, Format::Toml).ok();
                 let title = sc.as_ref().map_or(b.name.to_string(), |s| s.name.clone());
                 outln!("{:<22} {}", b.name, title);

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// The catalogue as shipped.
-pub const PRICES_JSON: &str = include_str!("../../data/prices.json");
+pub fn prices_json() -> &'static str {
+    crate::embedded!("data/prices.json")
+}
 
 /// One published price.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -49,7 +51,7 @@ pub struct PriceRow {
 /// Every price row, parsed once.
 pub fn rows() -> &'static [PriceRow] {
     static ROWS: OnceLock<Vec<PriceRow>> = OnceLock::new();
-    ROWS.get_or_init(|| serde_json::from_str(PRICES_JSON).expect("data/prices.json parses"))
+    ROWS.get_or_init(|| serde_json::from_str(prices_json()).expect("data/prices.json parses"))
 }
 
 /// The row with id `id`.

@@ -162,7 +162,8 @@ pub fn build(sc: &Scenario, rep: &RunReport, provider: Option<Provider>, mapping
     let total_usd: f64 = lines.iter().map(|l| l.usd).sum::<f64>() + 0.0;
     let per_month_usd = total_usd * scale;
     let delivered = rep.end_to_end.delivered;
-    let providers: BTreeSet<&str> = lines.iter().filter_map(|l| l.id.split('.').next()).collect();
+    let mut providers: BTreeSet<&str> = BTreeSet::new();
+    providers.extend(lines.iter().filter_map(|l| l.id.split('.').next()));
     let provider_name = match provider {
         Some(p) => p.name().to_string(),
         None => match providers.len() {
@@ -209,7 +210,8 @@ pub fn series(sc: &Scenario, snapshots: &[RunReport], last: &CostReport, provide
 
 fn assumptions(spec: &CostSpec, lines: &[CostLine], free_tier: bool) -> Vec<String> {
     let mut a = Vec::new();
-    let regions: BTreeSet<&str> = lines.iter().map(|l| l.region.as_str()).collect();
+    let mut regions: BTreeSet<&str> = BTreeSet::new();
+    regions.extend(lines.iter().map(|l| l.region.as_str()));
     if !regions.is_empty() {
         a.push(format!(
             "list prices for region {}",

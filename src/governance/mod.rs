@@ -98,7 +98,8 @@ pub fn check(sc: &Scenario) -> Vec<Finding> {
         )];
     };
     let mut out = Vec::new();
-    let datasets: BTreeMap<&str, _> = g.datasets.iter().map(|d| (d.id.as_str(), d)).collect();
+    let mut datasets: BTreeMap<&str, _> = BTreeMap::new();
+    datasets.extend(g.datasets.iter().map(|d| (d.id.as_str(), d)));
     // Stores holding sensitive data (written to) must be encrypted at rest.
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for a in g.accesses.iter().filter(|a| a.action == "write" || a.action == "*") {

@@ -333,11 +333,8 @@ pub fn import_doc(text: &str) -> Result<ImportedDoc, MermaidError> {
     }
 
     // 3. Sources something writes into are stores (or sinks) instead.
-    let inbound: BTreeSet<String> = data
-        .iter()
-        .map(|d| d.1.clone())
-        .chain(dead.iter().map(|d| d.1.clone()))
-        .collect();
+    let mut inbound: BTreeSet<String> = BTreeSet::new();
+    inbound.extend(data.iter().map(|d| d.1.clone()).chain(dead.iter().map(|d| d.1.clone())));
     for n in &chart.nodes {
         if roles[&n.id] == NodeRole::Source && inbound.contains(&n.id) {
             let label = n.label.clone().unwrap_or_default();
@@ -410,7 +407,8 @@ pub fn import_doc(text: &str) -> Result<ImportedDoc, MermaidError> {
         }
     }
 
-    let mut taken: BTreeSet<String> = chart.nodes.iter().map(|n| n.id.clone()).collect();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    taken.extend(chart.nodes.iter().map(|n| n.id.clone()));
     let has_transfer = roles
         .values()
         .any(|r| matches!(r, NodeRole::Stage { kind, .. } if kind == "transfer"));

@@ -169,7 +169,7 @@ pub fn encode(s: &Shared) -> String {
     };
     let whole = pack(&w);
     // The built-in closest to the text: the smallest changed span.
-    let best = crate::scenario::builtin::ALL
+    let best = crate::scenario::builtin::all()
         .iter()
         .map(|b| (b, line_edit(b.text, &s.scenario)))
         .min_by_key(|(_, (_, del, ins))| del + ins.len());

@@ -266,7 +266,15 @@ pub fn build(kind: &KindInfo, params: &super::Params, env: &mut BuildEnv) -> Res
         .filter(|c| !(registry && c.compatible))
         .map(|c| (c.at.0, c.at.0.saturating_add(fix), registry))
         .collect();
-    windows.sort_by_key(|w| w.0);
+    // A handful of windows: an insertion sort (stable, like `sort_by_key`,
+    // without a general sort routine in the wasm worker).
+    for i in 1..windows.len() {
+        let mut j = i;
+        while j > 0 && windows[j - 1].0 > windows[j].0 {
+            windows.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let model = EtlStage::new(EtlConfig {
         mode,
         schedule_ns,

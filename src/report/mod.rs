@@ -265,24 +265,22 @@ pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
 /// Builds the report of `sim` as it stands (mid-run or finished).
 pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
     let now = sim.now;
-    let stages: BTreeMap<String, StageReport> = sim
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            (
-                s.cfg.id.clone(),
-                stage_report(
-                    &s.cfg.kind,
-                    &s.metrics,
-                    s.model.servers(),
-                    sim.stage_in_flight(i),
-                    now,
-                    sim.stage_extra(i),
-                ),
-            )
-        })
-        .collect();
+    // `extend` inserts one by one; `collect` would sort first (a sort
+    // routine per map type in the wasm worker).
+    let mut stages: BTreeMap<String, StageReport> = BTreeMap::new();
+    stages.extend(sim.stages.iter().enumerate().map(|(i, s)| {
+        (
+            s.cfg.id.clone(),
+            stage_report(
+                &s.cfg.kind,
+                &s.metrics,
+                s.model.servers(),
+                sim.stage_in_flight(i),
+                now,
+                sim.stage_extra(i),
+            ),
+        )
+    }));
     let sources = sim
         .sources
         .iter()

@@ -12,9 +12,10 @@ pub struct Builtin {
 macro_rules! builtins {
     ($($name:literal),* $(,)?) => {
         /// Every built-in scenario, in menu order.
-        pub const ALL: &[Builtin] = &[
-            $(Builtin { name: $name, text: include_str!(concat!("../../scenarios/", $name, ".toml")) }),*
-        ];
+        pub fn all() -> &'static [Builtin] {
+            static ALL: std::sync::OnceLock<Vec<Builtin>> = std::sync::OnceLock::new();
+            ALL.get_or_init(|| vec![$(Builtin { name: $name, text: crate::embedded!(concat!("scenarios/", $name, ".toml")) }),*])
+        }
     };
 }
 
@@ -44,7 +45,7 @@ pub const DEFAULT: &str = "backpressure-tandem";
 
 /// Finds a built-in by name.
 pub fn find(name: &str) -> Option<&'static Builtin> {
-    ALL.iter().find(|b| b.name == name)
+    all().iter().find(|b| b.name == name)
 }
 
 /// The display title of a built-in (its `name` field), falling back to the short name.

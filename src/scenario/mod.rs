@@ -289,7 +289,7 @@ to = "a"
 
     #[test]
     fn every_builtin_loads() {
-        for b in builtin::ALL {
+        for b in builtin::all() {
             load(b.text, Format::Toml).unwrap_or_else(|e| panic!("{}: {e}", b.name));
         }
     }

@@ -636,7 +636,7 @@ mod tests {
     /// Every built-in as the page draws it, as written and on each provider.
     fn every_view() -> Vec<(String, Diagram)> {
         let mut out = Vec::new();
-        for b in builtin::ALL {
+        for b in builtin::all() {
             for provider in [None, Some(Provider::Aws), Some(Provider::Gcp)] {
                 let s = Session::builtin(
                     b.name,
@@ -867,7 +867,7 @@ mod tests {
 
     #[test]
     fn on_premises_stages_are_drawn_in_an_on_premises_region() {
-        for b in builtin::ALL {
+        for b in builtin::all() {
             let s = Session::builtin(b.name, Overrides::default()).unwrap();
             let d = s.view().diagram;
             if d.regions.is_empty() {

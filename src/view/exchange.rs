@@ -288,7 +288,7 @@ pub fn rebase_on_builtin(text: &str) -> Option<String> {
     }
     let want = doc_of(text, Format::Toml).ok()?;
     let want = want.as_object()?;
-    let b = builtin::ALL.iter().find(|b| {
+    let b = builtin::all().iter().find(|b| {
         doc_of(b.text, Format::Toml)
             .ok()
             .and_then(|d| d.get("name").cloned())
@@ -347,7 +347,7 @@ pub fn rebase_on_builtin(text: &str) -> Option<String> {
 /// [`rebase_on_builtin`]): a built-in edited in the inspector travels as
 /// the built-in plus its edits, and saves with its comments.
 fn as_builtin_edit(text: String) -> String {
-    if builtin::ALL.iter().any(|b| b.text == text) {
+    if builtin::all().iter().any(|b| b.text == text) {
         text
     } else {
         rebase_on_builtin(&text).unwrap_or(text)
@@ -418,7 +418,7 @@ pub fn open_link(link: &str) -> Result<OpenedRun, String> {
     let o = opened.shared.overrides();
     let text = opened.shared.scenario;
     // A built-in as it is here opens as that built-in (the picker shows it).
-    let name = builtin::ALL
+    let name = builtin::all()
         .iter()
         .find(|b| b.text == text)
         .map_or("custom", |b| b.name);

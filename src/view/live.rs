@@ -388,7 +388,7 @@ pub struct Overlay {
 
 /// The built-ins with their titles.
 pub fn builtins() -> Vec<BuiltinEntry> {
-    builtin::ALL
+    builtin::all()
         .iter()
         .map(|b| BuiltinEntry {
             name: b.name.to_string(),
@@ -984,9 +984,11 @@ fn params_view(raw: Option<&Value>, keys: &[&str], kind: &str) -> Vec<ParamView>
             }
         }
     }
-    // Set keys first, in the kind's order.
-    out.sort_by_key(|p| !p.set);
-    out
+    // Set keys first, in the kind's order (a stable partition; a sort
+    // would add a sort routine to the worker for this one list).
+    let (mut set, unset): (Vec<ParamView>, Vec<ParamView>) = out.into_iter().partition(|p| p.set);
+    set.extend(unset);
+    set
 }
 
 /// One row of the inspector's live metrics.
@@ -1105,7 +1107,7 @@ mod tests {
 
     #[test]
     fn every_live_metric_the_inspector_shows_has_a_declared_unit() {
-        for b in builtin::ALL {
+        for b in builtin::all() {
             for provider in [None, Some(crate::scenario::schema::Provider::Gcp)] {
                 let mut s = Session::builtin(
                     b.name,
@@ -1298,7 +1300,7 @@ mod tests {
                 "source key {key} has no unit"
             );
         }
-        for b in builtin::ALL {
+        for b in builtin::all() {
             let v = Session::builtin(b.name, Overrides::default()).unwrap().view();
             for n in &v.nodes {
                 for p in &n.params {
