@@ -455,11 +455,18 @@ fn remapped_for_display(
     let Some(to) = provider else { return (shown, subs) };
     let changed = |id: &str| mapping.iter().any(|m| m.stage == id && m.from != m.to);
     let offset = sc.sources.len();
+    // Two boxes on one service (a history load and the streaming ETL, both
+    // Dataflow) are told apart by their ids instead of their kind.
+    let shared = |service: &str| nodes.iter().filter(|n| n.service == service).count() > 1;
     for (i, st) in shown.stages.iter_mut().enumerate() {
         if changed(&st.id) {
             if let Some(n) = nodes.get(offset + i) {
                 st.label = Some(n.service.clone());
-                subs[offset + i] = st.kind.replace('_', " ");
+                subs[offset + i] = if shared(&n.service) {
+                    st.id.clone()
+                } else {
+                    st.kind.replace('_', " ")
+                };
             }
         }
     }
@@ -1196,6 +1203,36 @@ mod tests {
                 "`{shown}` missing: {w}"
             );
         }
+        // Two boxes on one service are told apart by their ids.
+        let dataflow: Vec<String> = g
+            .diagram
+            .nodes
+            .iter()
+            .filter(|n| n.label == "Dataflow")
+            .map(|n| n.sub.clone())
+            .collect();
+        let m = Session::builtin(
+            "fintrust-migration",
+            overrides(&Settings {
+                provider: Some("gcp".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        )
+        .unwrap()
+        .view();
+        let subs: Vec<String> = m
+            .diagram
+            .nodes
+            .iter()
+            .filter(|n| n.label == "Dataflow")
+            .map(|n| n.sub.clone())
+            .collect();
+        assert_eq!(dataflow, vec!["etl".to_string()], "one Dataflow box: its kind");
+        assert!(
+            subs.len() == 2 && subs[0] != subs[1],
+            "two Dataflow boxes, told apart: {subs:?}"
+        );
         // The run is the same run: only the picture's words changed.
         assert_eq!(g.nodes.len(), as_written.nodes.len());
     }
