@@ -1174,13 +1174,18 @@ mod tests {
         assert_eq!(parse_value("").unwrap(), None);
     }
 
-    #[test]
-    fn a_remapped_story_diagram_names_the_new_provider_services_and_regions() {
-        let gcp = overrides(&Settings {
-            provider: Some("gcp".into()),
+    /// The page's provider switch set to `p`.
+    fn on_provider(p: &str) -> Overrides {
+        overrides(&Settings {
+            provider: Some(p.into()),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_remapped_story_diagram_names_the_new_provider_services_and_regions() {
+        let gcp = on_provider("gcp");
         let as_written = Session::builtin("fintrust-after", Overrides::default()).unwrap().view();
         let g = Session::builtin("fintrust-after", gcp).unwrap().view();
         let words = |v: &ScenarioView| {
@@ -1239,16 +1244,7 @@ mod tests {
 
     #[test]
     fn the_provider_switch_renames_services() {
-        let aws = overrides(&Settings {
-            provider: Some("aws".into()),
-            ..Default::default()
-        })
-        .unwrap();
-        let gcp = overrides(&Settings {
-            provider: Some("gcp".into()),
-            ..Default::default()
-        })
-        .unwrap();
+        let (aws, gcp) = (on_provider("aws"), on_provider("gcp"));
         let a = Session::builtin("kinesis-autoscale", aws).unwrap().view();
         let g = Session::builtin("kinesis-autoscale", gcp).unwrap().view();
         let svc = |v: &ScenarioView| v.nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>().join(",");
