@@ -58,10 +58,8 @@ pub fn value(text: &str) -> Result<Value, String> {
     if text.is_empty() {
         return Err("an empty value".into());
     }
-    match toml::from_str::<toml::Table>(&format!("v = {text}")) {
-        Ok(mut t) => serde_json::to_value(t.remove("v")).map_err(|e| e.to_string()),
-        Err(_) => Ok(Value::String(text.to_string())),
-    }
+    // Bare text (`10min`) is not TOML: it is taken as a string.
+    Ok(crate::scenario::tree::toml_value_text(text).unwrap_or_else(|_| Value::String(text.to_string())))
 }
 
 /// One run of the grid.

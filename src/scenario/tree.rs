@@ -843,6 +843,15 @@ pub fn toml_to_value(text: &str) -> Result<serde_json::Value, toml_edit::TomlErr
     from_toml(text).map(|n| n.to_value())
 }
 
+/// One TOML value as written after `key = ` (a command-line knob, an
+/// inspector field): `8`, `"10 min"`, `{ dist = "exponential" }`.
+pub fn toml_value_text(text: &str) -> Result<serde_json::Value, toml_edit::TomlError> {
+    let mut table = toml_to_value(&format!("v = {text}"))?;
+    Ok(table
+        .get_mut("v")
+        .map_or(serde_json::Value::Null, serde_json::Value::take))
+}
+
 fn span_start(s: Option<std::ops::Range<usize>>) -> Option<usize> {
     s.map(|r| r.start)
 }

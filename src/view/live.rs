@@ -889,11 +889,8 @@ pub fn parse_value(input: &str) -> Result<Option<Value>, String> {
     if t.len() > 100_000 {
         return Err("the value is longer than 100,000 characters".into());
     }
-    match crate::scenario::tree::toml_to_value(&format!("v = {t}")) {
-        Ok(mut table) => table
-            .get_mut("v")
-            .map(|v| Some(v.take()))
-            .ok_or_else(|| "no value".into()),
+    match crate::scenario::tree::toml_value_text(t) {
+        Ok(v) => Ok(Some(v)),
         Err(e) if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') => {
             Err(format!("`{t}` is not a valid value: {}", e.message()))
         }
@@ -1209,30 +1206,20 @@ mod tests {
             );
         }
         // Two boxes on one service are told apart by their ids.
-        let dataflow: Vec<String> = g
-            .diagram
-            .nodes
-            .iter()
-            .filter(|n| n.label == "Dataflow")
-            .map(|n| n.sub.clone())
-            .collect();
-        let m = Session::builtin(
-            "fintrust-migration",
-            overrides(&Settings {
-                provider: Some("gcp".into()),
-                ..Default::default()
-            })
-            .unwrap(),
-        )
-        .unwrap()
-        .view();
-        let subs: Vec<String> = m
-            .diagram
-            .nodes
-            .iter()
-            .filter(|n| n.label == "Dataflow")
-            .map(|n| n.sub.clone())
-            .collect();
+        let dataflow_subs = |v: &ScenarioView| -> Vec<String> {
+            v.diagram
+                .nodes
+                .iter()
+                .filter(|n| n.label == "Dataflow")
+                .map(|n| n.sub.clone())
+                .collect()
+        };
+        let dataflow = dataflow_subs(&g);
+        let subs = dataflow_subs(
+            &Session::builtin("fintrust-migration", on_provider("gcp"))
+                .unwrap()
+                .view(),
+        );
         assert_eq!(dataflow, vec!["etl".to_string()], "one Dataflow box: its kind");
         assert!(
             subs.len() == 2 && subs[0] != subs[1],
