@@ -20,6 +20,15 @@ use std::collections::BTreeMap;
 /// different numbers.
 pub const ENGINE_VERSION: &str = concat!("pipelab-engine/", env!("CARGO_PKG_VERSION"));
 
+/// The map of `entries` (a repeated key keeps its last value, as with
+/// `collect`). `extend` inserts one by one; `collect` sorts first, which
+/// put a stable-sort routine per map type in the wasm worker.
+fn map_of<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(entries);
+    map
+}
+
 /// One stage's results.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StageReport {
@@ -159,11 +168,12 @@ fn stage_report(
         arrived: m.arrived,
         completed: m.completed,
         dropped: m.dropped_total(),
-        dropped_by_reason: DropReason::ALL
-            .iter()
-            .filter(|r| m.dropped[**r as usize] > 0)
-            .map(|r| (r.name().to_string(), m.dropped[*r as usize]))
-            .collect(),
+        dropped_by_reason: map_of(
+            DropReason::ALL
+                .iter()
+                .filter(|r| m.dropped[**r as usize] > 0)
+                .map(|r| (r.name().to_string(), m.dropped[*r as usize])),
+        ),
         throttled: m.throttled,
         retried: m.retried,
         in_flight,
@@ -182,7 +192,7 @@ fn stage_report(
         sojourn_s: m.sojourn.summary_s(),
         created: m.created,
         deduplicated: m.deduplicated,
-        extra: extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        extra: map_of(extra.into_iter().map(|(k, v)| (k.to_string(), v))),
     }
 }
 
@@ -193,41 +203,32 @@ fn stage_report(
 /// sources or conservation balance (all left empty or zero).
 pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
     let now = sim.now;
-    let stages = sim
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let m = &s.metrics;
-            let r = StageReport {
-                kind: s.cfg.kind.clone(),
-                arrived: m.arrived,
-                completed: m.completed,
-                dropped: m.dropped_total(),
-                dropped_by_reason: BTreeMap::new(),
-                throttled: m.throttled,
-                retried: m.retried,
-                in_flight: sim.stage_in_flight(i),
-                utilization: 0.0,
-                mean_busy_servers: 0.0,
-                mean_in_system: 0.0,
-                mean_in_queue: 0.0,
-                throughput_per_s: 0.0,
-                wait_probability: 0.0,
-                drop_fraction: 0.0,
-                wait_s: Summary::default(),
-                sojourn_s: Summary::default(),
-                created: m.created,
-                deduplicated: m.deduplicated,
-                extra: sim
-                    .stage_extra(i)
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
-            };
-            (s.cfg.id.clone(), r)
-        })
-        .collect();
+    let stages = map_of(sim.stages.iter().enumerate().map(|(i, s)| {
+        let m = &s.metrics;
+        let r = StageReport {
+            kind: s.cfg.kind.clone(),
+            arrived: m.arrived,
+            completed: m.completed,
+            dropped: m.dropped_total(),
+            dropped_by_reason: BTreeMap::new(),
+            throttled: m.throttled,
+            retried: m.retried,
+            in_flight: sim.stage_in_flight(i),
+            utilization: 0.0,
+            mean_busy_servers: 0.0,
+            mean_in_system: 0.0,
+            mean_in_queue: 0.0,
+            throughput_per_s: 0.0,
+            wait_probability: 0.0,
+            drop_fraction: 0.0,
+            wait_s: Summary::default(),
+            sojourn_s: Summary::default(),
+            created: m.created,
+            deduplicated: m.deduplicated,
+            extra: map_of(sim.stage_extra(i).into_iter().map(|(k, v)| (k.to_string(), v))),
+        };
+        (s.cfg.id.clone(), r)
+    }));
     RunReport {
         scenario: scenario_name.to_string(),
         seed: sim.seed,
@@ -265,10 +266,7 @@ pub fn snapshot(sim: &Simulation, scenario_name: &str) -> RunReport {
 /// Builds the report of `sim` as it stands (mid-run or finished).
 pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
     let now = sim.now;
-    // `extend` inserts one by one; `collect` would sort first (a sort
-    // routine per map type in the wasm worker).
-    let mut stages: BTreeMap<String, StageReport> = BTreeMap::new();
-    stages.extend(sim.stages.iter().enumerate().map(|(i, s)| {
+    let stages = map_of(sim.stages.iter().enumerate().map(|(i, s)| {
         (
             s.cfg.id.clone(),
             stage_report(
@@ -281,30 +279,25 @@ pub fn build(sim: &Simulation, scenario_name: &str) -> RunReport {
             ),
         )
     }));
-    let sources = sim
-        .sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut r = stage_report(
-                "source",
-                &s.metrics,
-                None,
-                sim.source_in_flight(i),
-                now,
-                if s.cfg.block_when_full {
-                    vec![("blocked_s", to_secs(sim.source_blocked_ns(i)))]
-                } else {
-                    Vec::new()
-                },
-            );
-            // Records generated per kind: the mix the source produced.
-            for (k, n) in s.cfg.kinds.iter().zip(&s.state.kind_generated) {
-                r.extra.insert(format!("generated_{}", k.name), *n as f64);
-            }
-            (s.cfg.id.clone(), r)
-        })
-        .collect();
+    let sources = map_of(sim.sources.iter().enumerate().map(|(i, s)| {
+        let mut r = stage_report(
+            "source",
+            &s.metrics,
+            None,
+            sim.source_in_flight(i),
+            now,
+            if s.cfg.block_when_full {
+                vec![("blocked_s", to_secs(sim.source_blocked_ns(i)))]
+            } else {
+                Vec::new()
+            },
+        );
+        // Records generated per kind: the mix the source produced.
+        for (k, n) in s.cfg.kinds.iter().zip(&s.state.kind_generated) {
+            r.extra.insert(format!("generated_{}", k.name), *n as f64);
+        }
+        (s.cfg.id.clone(), r)
+    }));
     let c = conservation::check(sim);
     let agg = sim.sources.iter().filter(|s| s.cfg.is_aggregated()).count();
     let regime = match (agg, sim.sources.len()) {

@@ -112,7 +112,15 @@ impl Node {
             Val::Bool(b) => V::Bool(*b),
             Val::Null => V::Null,
             Val::Arr(a) => V::Array(a.iter().map(Node::to_value).collect()),
-            Val::Map(m) => V::Object(m.iter().map(|e| (e.key.clone(), e.node.to_value())).collect()),
+            Val::Map(m) => {
+                // Inserted one by one: `collect` sorts first (a stable sort
+                // routine in the wasm worker).
+                let mut object = serde_json::Map::new();
+                for e in m {
+                    object.insert(e.key.clone(), e.node.to_value());
+                }
+                V::Object(object)
+            }
             Val::Broken(_) => V::Null,
         }
     }
