@@ -52,9 +52,9 @@ pub const SOURCE_KEYS: &[&str] = &[
     "region",
 ];
 
-/// Where a scenario comes from.
+/// Where a scenario comes from (externally tagged: `{"builtin": "name"}`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "from", content = "value", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ScenarioSource {
     /// A built-in, by short name.
     Builtin(String),
@@ -90,9 +90,12 @@ pub struct FaultEdit {
     pub factor: Option<f64>,
 }
 
-/// Page → worker.
+/// Page → worker, externally tagged (`{"play": {"speed": 60.0}}`,
+/// `"pause"`) like [`FromWorker`]: the worker reads it straight from the
+/// text (an internally tagged enum is buffered first through serde's
+/// `Content`, which took 24 KB of the worker).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToWorker {
     Load {
         source: ScenarioSource,
@@ -1368,7 +1371,8 @@ mod tests {
         };
         let s = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<ToWorker>(&s).unwrap(), m);
-        let p: ToWorker = serde_json::from_str(r#"{"type":"play","speed":60}"#).unwrap();
+        let p: ToWorker = serde_json::from_str(r#"{"play":{"speed":60}}"#).unwrap();
         assert_eq!(p, ToWorker::Play { speed: 60.0 });
+        assert_eq!(serde_json::from_str::<ToWorker>(r#""pause""#).unwrap(), ToWorker::Pause);
     }
 }
