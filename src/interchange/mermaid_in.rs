@@ -743,7 +743,8 @@ pub fn to_toml(imp: &Imported) -> String {
 
 /// [`to_toml`] of an [`ImportedDoc`].
 pub fn doc_to_toml(d: &ImportedDoc) -> String {
-    let body = toml::to_string(&d.doc).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"));
+    let body =
+        crate::scenario::toml_text::document(&d.doc).unwrap_or_else(|e| format!("# could not write TOML: {e}\n"));
     format!("{}\n{body}", toml_header(&d.unmapped, &d.notes))
 }
 

@@ -9,6 +9,7 @@ pub mod compile;
 pub mod error;
 pub mod locate;
 pub mod schema;
+pub mod toml_text;
 pub mod tree;
 pub mod units;
 

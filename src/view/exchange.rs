@@ -92,7 +92,9 @@ fn write_doc(doc: &Value, format: Format) -> Result<String, String> {
         Format::Json => serde_json::to_string_pretty(doc)
             .map(|s| s + "\n")
             .map_err(|e| e.to_string()),
-        Format::Toml => toml::to_string(doc).map_err(|e| format!("cannot be written as TOML: {e}")),
+        Format::Toml => {
+            crate::scenario::toml_text::document(doc).map_err(|e| format!("cannot be written as TOML: {e}"))
+        }
     }
 }
 

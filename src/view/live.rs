@@ -846,7 +846,7 @@ impl Session {
     fn write(&self, doc: &Value) -> Result<String, String> {
         match self.format {
             Format::Json => serde_json::to_string_pretty(doc).map_err(|e| e.to_string()),
-            Format::Toml => toml::to_string(doc).map_err(|e| e.to_string()),
+            Format::Toml => crate::scenario::toml_text::document(doc),
         }
     }
 }
@@ -905,7 +905,7 @@ pub fn parse_value(input: &str) -> Result<Option<Value>, String> {
 pub fn show_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => toml::Value::try_from(other).map_or_else(|_| other.to_string(), |t| t.to_string()),
+        other => crate::scenario::toml_text::inline(other).unwrap_or_else(|| other.to_string()),
     }
 }
 
