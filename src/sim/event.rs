@@ -96,7 +96,7 @@ impl EventQueue {
         self.push_packed(time, ev.pack());
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_packed(&mut self, time: Nanos, ev: u64) {
         let e = Entry {
             time,
@@ -127,8 +127,18 @@ impl EventQueue {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Nanos, Ev)> {
+        self.pop_due(Nanos::MAX)
+    }
+
+    /// Removes and returns the earliest event if it is due by `t` (its time
+    /// is at most `t`): the event loop's peek and pop in one.
+    #[inline(always)]
+    pub fn pop_due(&mut self, t: Nanos) -> Option<(Nanos, Ev)> {
         let h = &mut self.heap;
         let top = *h.first()?;
+        if top.time > t {
+            return None;
+        }
         let last = h.pop().expect("non-empty");
         let n = h.len();
         if n > 0 {
