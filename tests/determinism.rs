@@ -72,3 +72,36 @@ fn golden_digests_match_this_build() {
         "engine results changed: if intended, rerun with PIPELAB_UPDATE_GOLDEN=1 (the wasm32 test checks the same file)"
     );
 }
+
+#[test]
+fn the_event_budget_stops_a_run_after_exactly_that_many_events() {
+    let text = builtin::find("mm4-teaching").unwrap().text;
+    let whole = {
+        let mut p = run::prepare(text, Format::Toml, &Overrides::default()).unwrap();
+        p.sim.run();
+        assert!(!p.sim.budget_exhausted);
+        p.sim.events_processed
+    };
+    // A budget below the run's event count stops it there, whether the run
+    // goes in one call or in pauses; one at or above it changes nothing.
+    for budget in [1, 1000, whole - 1] {
+        for steps in [1u64, 5] {
+            let mut p = run::prepare(text, Format::Toml, &Overrides::default()).unwrap();
+            p.sim.event_budget = budget;
+            let end = p.sim.duration_ns;
+            for k in 1..=steps {
+                p.sim.run_until(end / steps * k);
+            }
+            assert!(p.sim.budget_exhausted, "budget {budget}, {steps} steps");
+            assert_eq!(p.sim.events_processed, budget, "budget {budget}, {steps} steps");
+            assert!(p.sim.is_finished());
+        }
+    }
+    for budget in [whole, whole + 1] {
+        let mut p = run::prepare(text, Format::Toml, &Overrides::default()).unwrap();
+        p.sim.event_budget = budget;
+        p.sim.run();
+        assert!(!p.sim.budget_exhausted, "budget {budget}");
+        assert_eq!(p.sim.events_processed, whole);
+    }
+}

@@ -377,15 +377,17 @@ impl Simulation {
     #[inline(never)]
     pub fn run_until(&mut self, t: Nanos) {
         let t = t.min(self.duration_ns);
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
+        loop {
+            if self.events_processed >= self.event_budget {
+                if self.queue.peek_time().is_some_and(|next| next <= t) {
+                    self.budget_exhausted = true;
+                    return;
+                }
                 break;
             }
-            if self.events_processed >= self.event_budget {
-                self.budget_exhausted = true;
-                return;
-            }
-            let (time, ev) = self.queue.pop().expect("peeked");
+            let Some((time, ev)) = self.queue.pop_due(t) else {
+                break;
+            };
             self.now = time;
             self.events_processed += 1;
             self.handle(ev);

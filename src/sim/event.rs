@@ -76,35 +76,14 @@ impl Entry {
     }
 }
 
-/// Pending events: a binary min-heap on (time, seq), sifted with a hole.
+/// A binary min-heap of entries on (time, seq), sifted with a hole.
 #[derive(Clone, Debug, Default)]
-pub struct EventQueue {
-    heap: Vec<Entry>,
-    seq: u64,
-}
+struct Heap(Vec<Entry>);
 
-impl EventQueue {
-    /// An empty queue.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Schedules `ev` at `time`. Inlined so that packing folds to a
-    /// constant tag at each call site.
+impl Heap {
     #[inline(always)]
-    pub fn push(&mut self, time: Nanos, ev: Ev) {
-        self.push_packed(time, ev.pack());
-    }
-
-    #[inline]
-    fn push_packed(&mut self, time: Nanos, ev: u64) {
-        let e = Entry {
-            time,
-            seq: self.seq,
-            ev,
-        };
-        self.seq += 1;
-        let h = &mut self.heap;
+    fn push(&mut self, e: Entry) {
+        let h = &mut self.0;
         let mut i = h.len();
         h.push(e);
         while i > 0 {
@@ -118,17 +97,10 @@ impl EventQueue {
         h[i] = e;
     }
 
-    /// Time of the earliest event.
-    #[inline]
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.first().map(|e| e.time)
-    }
-
-    /// Removes and returns the earliest event.
-    #[inline]
-    pub fn pop(&mut self) -> Option<(Nanos, Ev)> {
-        let h = &mut self.heap;
-        let top = *h.first()?;
+    /// Removes the top (the heap must not be empty).
+    #[inline(always)]
+    fn remove_top(&mut self) {
+        let h = &mut self.0;
         let last = h.pop().expect("non-empty");
         let n = h.len();
         if n > 0 {
@@ -148,17 +120,93 @@ impl EventQueue {
             }
             h[i] = last;
         }
+    }
+}
+
+/// The time and sequence of an empty heap's top: after every real entry.
+const NONE: Entry = Entry {
+    time: Nanos::MAX,
+    seq: u64::MAX,
+    ev: 0,
+};
+
+/// Pending events, in two binary min-heaps on (time, seq) that share one
+/// sequence counter: sources' next arrivals in one, everything else in the
+/// other; a pop takes the earlier of the two tops. The order is exactly
+/// that of one heap, but the source heap holds one entry per source (one,
+/// in most scenarios: push and pop then move nothing) and the other heap is
+/// smaller, so half of the events of a queueing model skip the sifting.
+#[derive(Clone, Debug, Default)]
+pub struct EventQueue {
+    sources: Heap,
+    others: Heap,
+    seq: u64,
+}
+
+impl EventQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Schedules `ev` at `time`. Inlined so that packing and the choice of
+    /// heap fold to constants at each call site.
+    #[inline(always)]
+    pub fn push(&mut self, time: Nanos, ev: Ev) {
+        let e = Entry {
+            time,
+            seq: self.seq,
+            ev: ev.pack(),
+        };
+        self.seq += 1;
+        if matches!(ev, Ev::Source(_)) {
+            self.sources.push(e);
+        } else {
+            self.others.push(e);
+        }
+    }
+
+    /// Time of the earliest event.
+    #[inline]
+    pub fn peek_time(&self) -> Option<Nanos> {
+        match (self.sources.0.first(), self.others.0.first()) {
+            (Some(a), Some(b)) => Some(a.time.min(b.time)),
+            (a, b) => a.or(b).map(|e| e.time),
+        }
+    }
+
+    /// Removes and returns the earliest event.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(Nanos, Ev)> {
+        self.pop_due(Nanos::MAX)
+    }
+
+    /// Removes and returns the earliest event if it is due by `t` (its time
+    /// is at most `t`): the event loop's peek and pop in one.
+    #[inline(always)]
+    pub fn pop_due(&mut self, t: Nanos) -> Option<(Nanos, Ev)> {
+        let s = *self.sources.0.first().unwrap_or(&NONE);
+        let o = *self.others.0.first().unwrap_or(&NONE);
+        let (top, heap) = if s.before(&o) {
+            (s, &mut self.sources)
+        } else {
+            (o, &mut self.others)
+        };
+        if heap.0.is_empty() || top.time > t {
+            return None;
+        }
+        heap.remove_top();
         Some((top.time, Ev::unpack(top.ev)))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.sources.0.len() + self.others.0.len()
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 }
 
@@ -170,29 +218,40 @@ mod tests {
     fn pops_in_time_then_sequence_order_for_random_schedules() {
         let mut rng = crate::sim::rng::Stream::new(1, "heap");
         let mut q = EventQueue::new();
-        // Reference: (time, insertion number, stage), kept sorted.
-        let mut reference: Vec<(u64, u32, u32)> = Vec::new();
+        // Reference: (time, insertion number, event), kept sorted.
+        let mut reference: Vec<(u64, u32, Ev)> = Vec::new();
         let mut next = 0u32;
         for round in 0..5000u32 {
             for _ in 0..(1 + rng.below(3)) {
                 let t = 1000 + rng.below(40);
-                q.push(t, Ev::Stage(round % 7, next));
-                reference.push((t, next, round % 7));
+                // Sources' events go to their own heap: ties between the two
+                // heaps must still fire in scheduling order.
+                let ev = if rng.below(3) == 0 {
+                    Ev::Source(next)
+                } else {
+                    Ev::Stage(round % 7, next)
+                };
+                q.push(t, ev);
+                reference.push((t, next, ev));
                 next += 1;
             }
             if rng.below(2) == 0 || round == 4999 {
                 while !reference.is_empty() && rng.below(2) == 0 {
-                    reference.sort();
-                    let (t, id, stage) = reference.remove(0);
-                    assert_eq!(q.pop(), Some((t, Ev::Stage(stage, id))));
+                    reference.sort_by_key(|r| (r.0, r.1));
+                    let (t, _, ev) = reference.remove(0);
+                    assert_eq!(q.peek_time(), Some(t));
+                    assert_eq!(q.pop(), Some((t, ev)));
+                    assert_eq!(q.len(), reference.len());
                 }
             }
         }
-        reference.sort();
-        for (t, id, stage) in reference {
-            assert_eq!(q.pop(), Some((t, Ev::Stage(stage, id))));
+        reference.sort_by_key(|r| (r.0, r.1));
+        for (t, _, ev) in reference {
+            assert_eq!(q.pop_due(t - 1), None, "not due before its time");
+            assert_eq!(q.pop_due(t), Some((t, ev)));
         }
         assert!(q.pop().is_none());
+        assert!(q.is_empty() && q.peek_time().is_none());
     }
 
     #[test]
@@ -200,8 +259,9 @@ mod tests {
         let mut q = EventQueue::new();
         q.push(5, Ev::Stage(0, 1));
         q.push(3, Ev::Stage(0, 2));
-        q.push(5, Ev::Stage(0, 3));
+        q.push(5, Ev::Source(3));
         q.push(5, Ev::Stage(0, 4));
+        q.push(5, Ev::Source(5));
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert!(q.is_empty());
         assert_eq!(
@@ -209,8 +269,9 @@ mod tests {
             vec![
                 (3, Ev::Stage(0, 2)),
                 (5, Ev::Stage(0, 1)),
-                (5, Ev::Stage(0, 3)),
-                (5, Ev::Stage(0, 4))
+                (5, Ev::Source(3)),
+                (5, Ev::Stage(0, 4)),
+                (5, Ev::Source(5))
             ]
         );
     }
