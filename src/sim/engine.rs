@@ -326,7 +326,7 @@ impl Simulation {
         for (s, st) in sim.stages.iter().enumerate() {
             if let Model::Monitor(m) = &st.model {
                 for (a, alarm) in m.alarms.iter().enumerate() {
-                    sim.queue.push(alarm.period_ns, Ev::Stage(s as u32, a as u32));
+                    sim.queue.push(alarm.period_ns, Ev::Alarm(s as u32, a as u32));
                 }
             }
             if let Some((at, payload)) = st.model.initial_timer() {
@@ -436,9 +436,7 @@ impl Simulation {
     fn handle(&mut self, ev: Ev) {
         match ev {
             Ev::Source(i) => self.source_event(i as usize),
-            Ev::Stage(s, payload) if matches!(self.stages[s as usize].model, Model::Monitor(_)) => {
-                self.evaluate_alarm(s as usize, payload as usize)
-            }
+            Ev::Alarm(s, a) => self.evaluate_alarm(s as usize, a as usize),
             Ev::Control(i) => {
                 let c = self.controls[i as usize].clone();
                 self.apply_control(c.stage, c.control, c.label);
@@ -1218,7 +1216,7 @@ impl Simulation {
             }
         }
         if now + al.period_ns <= self.duration_ns {
-            self.queue.push(now + al.period_ns, Ev::Stage(s as u32, a as u32));
+            self.queue.push(now + al.period_ns, Ev::Alarm(s as u32, a as u32));
         }
     }
 

@@ -20,6 +20,8 @@ pub enum Ev {
     Wake(u32),
     /// Apply operational change `0` of the fault timeline.
     Control(u32),
+    /// Monitor stage `0` evaluates its alarm `1`.
+    Alarm(u32, u32),
     /// Take a time-series sample.
     Sample,
     /// End of the warm-up period: statistics restart.
@@ -38,6 +40,7 @@ impl Ev {
             Ev::Sample => (4, 0, 0),
             Ev::Warmup => (5, 0, 0),
             Ev::Control(i) => (6, i, 0),
+            Ev::Alarm(s, a) => (7, s, a),
         };
         debug_assert!(a < (1 << 28));
         (tag << 60) | ((a as u64) << 32) | b as u64
@@ -54,7 +57,8 @@ impl Ev {
             3 => Ev::Wake(a),
             4 => Ev::Sample,
             5 => Ev::Warmup,
-            _ => Ev::Control(a),
+            6 => Ev::Control(a),
+            _ => Ev::Alarm(a, b),
         }
     }
 }
