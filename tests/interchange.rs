@@ -224,6 +224,48 @@ fn an_aws_diagram_with_governance_imports_and_runs() {
     );
 }
 
+/// Services outside the seed stories, in Mermaid 11 syntax (front matter,
+/// `@{ shape }` nodes, `A --> B & C`, markdown labels, `;` separators).
+const EVENT_DRIVEN: &str = r#"---
+title: Orders, event-driven
+config:
+  theme: neutral
+---
+flowchart TB
+  api["`**Orders** API`"] --> gw[API Gateway] --> bus((EventBridge))
+  bus --> sns{{SNS fan-out}} & flink[/Managed Flink/]
+  sns --> fs[(Firestore)]; sns --> sp[(Cloud Spanner)]
+  flink --> cache@{ shape: cyl, label: "ElastiCache" }
+  flink --> lake[(S3 lake)] --> ath[Athena] --> bi[QuickSight]
+"#;
+
+#[test]
+fn an_event_driven_diagram_with_other_services_imports_and_runs() {
+    let (imp, rep) = import_and_run(EVENT_DRIVEN);
+    let sc = &imp.scenario;
+    assert!(imp.unmapped.is_empty(), "{:?}", imp.unmapped);
+    for (id, k) in [
+        ("api", "source"),
+        ("gw", "router"),
+        ("bus", "router"),
+        ("sns", "router"),
+        ("fs", "kv_store"),
+        ("sp", "sql_store"),
+        ("flink", "etl"),
+        ("cache", "kv_store"),
+        ("lake", "object_store"),
+        ("ath", "warehouse"),
+        ("bi", "sink"),
+    ] {
+        assert_eq!(kind(sc, id), k, "{id}");
+    }
+    assert_eq!(sc.name, "Orders, event-driven");
+    // Records reach every branch of the fan-outs.
+    for id in ["fs", "sp", "cache", "ath"] {
+        assert!(rep.stages[id].arrived > 0, "{id} got no records");
+    }
+}
+
 #[test]
 fn text_that_is_not_a_flowchart_is_a_located_error() {
     let e = interchange::import("%% hi\nsequenceDiagram\n  Alice->>Bob: Hello").unwrap_err();

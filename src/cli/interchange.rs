@@ -3,6 +3,7 @@
 
 use super::{invalid, read_scenario};
 use pipelab::interchange::{self, mermaid_in, mermaid_out, share};
+use pipelab::report::table::counted;
 use pipelab::scenario::schema::Provider;
 use pipelab::scenario::{self, Format};
 
@@ -90,9 +91,9 @@ pub fn import_mermaid(file: &str, out: Option<&str>) -> i32 {
                 return c;
             }
             eprintln!(
-                "wrote {path}: {} sources, {} stages{}",
-                imp.scenario.sources.len(),
-                imp.scenario.stages.len(),
+                "wrote {path}: {}, {}{}",
+                counted(imp.scenario.sources.len(), "source", "sources"),
+                counted(imp.scenario.stages.len(), "stage", "stages"),
                 if imp.unmapped.is_empty() {
                     ", every box mapped".to_string()
                 } else {

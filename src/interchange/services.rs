@@ -94,6 +94,11 @@ pub const TABLE: &[(&[&str], Role)] = &[
     (&["vpn", "site to site"], Stage("link", Some("vpn"))),
     // Delivery streams batch by size and time.
     (&["firehose"], Stage("batcher", None)),
+    // Stream processors (before "kinesis": Kinesis Data Analytics runs Flink).
+    (
+        &["flink", "kinesis data analytics", "kinesis analytics"],
+        Stage("etl", None),
+    ),
     // Streams.
     (&["kinesis"], Stage("stream", Some("kinesis"))),
     (&["pub sub", "pubsub"], Stage("stream", Some("pubsub"))),
@@ -114,7 +119,15 @@ pub const TABLE: &[(&[&str], Role)] = &[
     (&["redshift", "spectrum"], Stage("warehouse", Some("redshift"))),
     (&["bigquery", "big query"], Stage("warehouse", Some("bigquery"))),
     (
-        &["snowflake", "synapse", "warehouse", "warehousing"],
+        &[
+            "snowflake",
+            "synapse",
+            "athena",
+            "presto",
+            "trino",
+            "warehouse",
+            "warehousing",
+        ],
         Stage("warehouse", None),
     ),
     // Search and vectors.
@@ -137,6 +150,23 @@ pub const TABLE: &[(&[&str], Role)] = &[
         Stage("sql_store", Some("cloud_sql")),
     ),
     (&["rds", "aurora"], Stage("sql_store", Some("rds"))),
+    (&["spanner", "azure sql"], Stage("sql_store", None)),
+    (
+        &[
+            "firestore",
+            "datastore",
+            "mongodb",
+            "mongo db",
+            "documentdb",
+            "document db",
+            "cosmos",
+            "redis",
+            "memorystore",
+            "elasticache",
+            "elasti cache",
+        ],
+        Stage("kv_store", None),
+    ),
     // Functions.
     (&["lambda"], Stage("function", Some("lambda"))),
     (
@@ -152,6 +182,20 @@ pub const TABLE: &[(&[&str], Role)] = &[
     (
         &["data lake", "datalake", "bucket", "object storage"],
         Stage("object_store", None),
+    ),
+    // Fan-out services and front doors pass records on to every target.
+    (
+        &[
+            "eventbridge",
+            "event bridge",
+            "sns",
+            "eventarc",
+            "event grid",
+            "api gateway",
+            "apigateway",
+            "apigee",
+        ],
+        Stage("router", None),
     ),
     // Where records come from: on-premises systems and databases, apps, devices.
     (
@@ -173,6 +217,7 @@ pub const TABLE: &[(&[&str], Role)] = &[
     (
         &[
             "producer",
+            "api",
             "client",
             "clients",
             "users",
@@ -205,6 +250,7 @@ pub const TABLE: &[(&[&str], Role)] = &[
         &[
             "dashboard",
             "quicksight",
+            "quick sight",
             "looker",
             "tableau",
             "power bi",
@@ -328,6 +374,20 @@ mod tests {
         ];
         for (label, id, want) in cases {
             assert_eq!(role_of(label, id), Some(want), "{label} / {id}");
+        }
+    }
+
+    #[test]
+    fn every_name_in_the_table_is_reachable_as_a_label() {
+        for (k, (names, role)) in TABLE.iter().enumerate() {
+            for name in *names {
+                let got = role_of(name, "").unwrap_or_else(|| panic!("`{name}` maps to nothing"));
+                let first = TABLE.iter().position(|(_, r)| *r == got).expect("a row's role");
+                assert!(
+                    got == *role || first < k,
+                    "`{name}` maps to {got:?}, a later row than its own ({role:?})"
+                );
+            }
         }
     }
 

@@ -7,6 +7,11 @@ fn si(v: f64) -> String {
     si_digits(v, 3)
 }
 
+/// `n` and the noun that goes with it: "1 source", "3 sources".
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `v` with an SI suffix (k, M, G) from 10,000 up; below that whole numbers
 /// as they are and fractions with `digits` decimals.
 pub fn si_digits(v: f64, digits: usize) -> String {

@@ -80,16 +80,16 @@ pub fn MermaidDialog(props: &Props) -> Html {
     };
     let error = (*local_error).clone().or(props.error.clone());
     let report = props.report.as_ref().map(|r| {
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        use crate::report::table::counted;
         let summary = format!(
             "Loaded “{}”: {}, {}{}",
             r.title,
-            plural(r.sources, "source", "sources"),
-            plural(r.stages, "stage", "stages"),
+            counted(r.sources, "source", "sources"),
+            counted(r.stages, "stage", "stages"),
             if r.unmapped.is_empty() {
                 ", every box mapped.".to_string()
             } else {
-                format!(", {} box{} not mapped:", r.unmapped.len(), if r.unmapped.len() == 1 { "" } else { "es" })
+                format!(", {} not mapped:", counted(r.unmapped.len(), "box", "boxes"))
             }
         );
         let rows = r.unmapped.iter().map(|u| {
