@@ -1,11 +1,14 @@
-//! Engine speed in wasm32: the two workloads of `pipelab bench`, timed and
-//! printed. Timing is never asserted (machines differ); what is asserted is
-//! that every timed run gives the golden digest, so the figures are for the
-//! real computation. Runs in Node (V8) by default, where CPU time is also
-//! read (`process.cpuUsage`), steady on a shared machine; with
-//! `WASM_BINDGEN_USE_BROWSER=1` it runs in headless Chromium (wall time):
+//! Engine speed in wasm32: the two workloads of `pipelab bench` (M/M/4 for
+//! the same 200,000 simulated seconds, and the day), timed and printed.
+//! Timing is never asserted (machines differ); what is asserted is that
+//! every timed run gives the same digest (the day: the golden one), so the
+//! figures are for the real computation. In headless Chromium, where the
+//! app runs (wall time):
 //!
-//! `cargo test --release --target wasm32-unknown-unknown --test web_speed -- --nocapture`
+//! `WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver cargo test --release --target wasm32-unknown-unknown --test web_speed -- --nocapture`
+//!
+//! Without `WASM_BINDGEN_USE_BROWSER` it runs in Node (an older V8), where
+//! CPU time is also read (`process.cpuUsage`), steady on a shared machine.
 #![cfg(target_arch = "wasm32")]
 
 use pipelab::run::{self, Overrides};
