@@ -229,6 +229,35 @@ pub fn fragment_of(link: &str) -> &str {
     f.strip_prefix("share=").unwrap_or(f)
 }
 
+/// Inflates the zlib stream `z`, which must be all of `z`: bytes after its
+/// checksum (characters added to a link) are refused, as are streams that
+/// inflate past `limit` bytes, fail their checksum or stop short.
+fn inflate_whole(z: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    use miniz_oxide::inflate::stream::{inflate, InflateState};
+    use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+    let mut state = InflateState::new_boxed(DataFormat::Zlib);
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut rest = z;
+    loop {
+        let r = inflate(&mut state, rest, &mut buf, MZFlush::None);
+        rest = &rest[r.bytes_consumed..];
+        out.extend_from_slice(&buf[..r.bytes_written]);
+        if out.len() > limit {
+            return Err(format!("it inflates past {limit} bytes (the limit)"));
+        }
+        match r.status {
+            Ok(MZStatus::StreamEnd) if rest.is_empty() => return Ok(out),
+            Ok(MZStatus::StreamEnd) => return Err(format!("damaged ({} bytes after the end of its data)", rest.len())),
+            Ok(_) if r.bytes_consumed > 0 || r.bytes_written > 0 => {}
+            Err(MZError::Data) if state.last_status() == miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => {
+                return Err("damaged (checksum mismatch)".into())
+            }
+            _ => return Err("damaged or truncated (cannot be inflated)".into()),
+        }
+    }
+}
+
 /// Decodes a link or fragment, checking everything.
 pub fn decode(link: &str) -> Result<Opened, ShareError> {
     let frag = fragment_of(link);
@@ -245,15 +274,7 @@ pub fn decode(link: &str) -> Result<Opened, ShareError> {
         ));
     };
     let z = base64url::decode(body).map_err(|e| ShareError(format!("damaged ({e})")))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&z, MAX_INFLATED_BYTES).map_err(|e| {
-        ShareError(match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                format!("it inflates past {MAX_INFLATED_BYTES} bytes (the limit)")
-            }
-            miniz_oxide::inflate::TINFLStatus::Adler32Mismatch => "damaged (checksum mismatch)".into(),
-            _ => "damaged or truncated (cannot be inflated)".into(),
-        })
-    })?;
+    let json = inflate_whole(&z, MAX_INFLATED_BYTES).map_err(ShareError)?;
     let wire: Wire = serde_json::from_slice(&json)
         .map_err(|e| ShareError(format!("its contents are not a pipelab payload ({e})")))?;
     let shared = Shared {
@@ -326,6 +347,17 @@ mod tests {
         for cut in [f.len() - 1, f.len() - 5, f.len() / 2, body_start + 1] {
             assert!(decode(&f[..cut]).is_err(), "truncated at {cut}");
         }
+        // Characters added to the end decode to bytes after the zlib
+        // checksum, which the inflater would ignore: they are refused.
+        for extra in ["A", "AA", "xy", "AAA", "AAAA", "Zm9v", "QUFBQUFB"] {
+            let e = decode(&format!("{f}{extra}")).expect_err(extra).0;
+            assert!(e.contains("damaged"), "{extra}: {e}");
+        }
+        let mut flipped = f.clone().into_bytes();
+        let last = flipped.len() - 2; // inside the Adler-32 checksum
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        let e = decode(std::str::from_utf8(&flipped).unwrap()).unwrap_err().0;
+        assert!(e.contains("checksum mismatch"), "{e}");
         assert!(decode("x1.abc").unwrap_err().0.contains("does not start"));
         assert!(decode("p1.ab$c").unwrap_err().0.contains("damaged"));
         assert!(decode("").is_err());
