@@ -19,6 +19,7 @@
 
 use crate::scenario::schema::Scenario;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Font sizes in SVG user units (www/styles.css draws the same): a box's
 /// name (bold), its service or kind, a region's name (bold capitals).
@@ -408,6 +409,10 @@ enum Route {
     /// Out of the source's right side, along a lane of gutter `gutter`
     /// (the one under tier `gutter`), into the target's left side.
     Lane { gutter: usize, lane: usize },
+    /// A back link between two boxes of one region in one tier: like
+    /// `Lane`, but along lane `lane` under the boxes inside the region's box
+    /// (which grows to hold it), so it crosses no region border.
+    Inside { lane: usize },
 }
 
 /// A polyline with rounded corners as SVG path data.
@@ -471,11 +476,18 @@ fn place(g: &Graph, k: usize) -> Diagram {
         .chain(g.control.iter().map(|&(a, b)| (a, b, true, true)))
         .collect();
     let mut lanes = vec![0usize; tiers];
+    // Lanes inside each region's box, by (tier, band).
+    let mut inside: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     let routes: Vec<Route> = all
         .iter()
         .map(|&(a, b, _, _)| {
             if tier[a] == tier[b] && slot[b] > slot[a] {
                 return Route::Curve;
+            }
+            if tier[a] == tier[b] && g.band[a] == g.band[b] && g.bands[g.band[a]].is_some() {
+                let n = inside.entry((tier[a], g.band[a])).or_insert(0);
+                *n += 1;
+                return Route::Inside { lane: *n - 1 };
             }
             let gutter = if tier[b] > tier[a] { tier[b] - 1 } else { tier[b] };
             lanes[gutter] += 1;
@@ -486,7 +498,14 @@ fn place(g: &Graph, k: usize) -> Diagram {
         })
         .collect();
     let offset = |lane: usize| CHANNEL + CHANNEL_STEP * lane as f64;
-    // Room on the left for links that turn into the first column.
+    // Regions are wide enough on both sides for the lanes inside them (all
+    // alike, so that their edges line up).
+    let pad_x = inside
+        .values()
+        .map(|&n| offset(n - 1) + 8.0)
+        .fold(REGION_PAD_X, f64::max);
+    // Room on the left for links that turn into the first column, and for
+    // the boxes of regions there.
     let left = routes
         .iter()
         .zip(&all)
@@ -494,7 +513,7 @@ fn place(g: &Graph, k: usize) -> Diagram {
             Route::Lane { lane, .. } if slot[b] == 0 => Some(offset(*lane) + 6.0),
             _ => None,
         })
-        .fold(MARGIN, f64::max);
+        .fold(MARGIN.max(pad_x + 4.0), f64::max);
     let mut sx = Vec::with_capacity(per);
     let mut x = left;
     for w in &sw {
@@ -507,6 +526,8 @@ fn place(g: &Graph, k: usize) -> Diagram {
     let mut ys = vec![0.0; n];
     let mut regions = Vec::new();
     let mut tier_bottom = vec![0.0; tiers];
+    // Where the boxes of each (tier, band) end: inside lanes run under it.
+    let mut boxes_bottom: BTreeMap<(usize, usize), f64> = BTreeMap::new();
     let mut y = MARGIN;
     for t in 0..tiers {
         let mut first = true;
@@ -532,14 +553,20 @@ fn place(g: &Graph, k: usize) -> Diagram {
                     yy += h[i] + ROW_GAP;
                 }
             }
-            let bottom = top + inner + if name.is_some() { REGION_PAD_BOTTOM } else { 0.0 };
+            boxes_bottom.insert((t, b), top + inner);
+            let pad_bottom = match inside.get(&(t, b)) {
+                Some(&n) => LANE_TOP + (n - 1) as f64 * LANE + REGION_PAD_BOTTOM,
+                None if name.is_some() => REGION_PAD_BOTTOM,
+                None => 0.0,
+            };
+            let bottom = top + inner + pad_bottom;
             if let Some(name) = name {
                 let s0 = members.iter().map(|&i| slot[i]).min().unwrap_or(0);
                 let s1 = members.iter().map(|&i| slot[i]).max().unwrap_or(0);
-                let x0 = sx[s0] - REGION_PAD_X;
+                let x0 = sx[s0] - pad_x;
                 let title = name.to_uppercase();
                 let title_w = text_width(&title, REGION_PX, true) + 0.4 * title.chars().count() as f64;
-                let width = (sx[s1] + sw[s1] + REGION_PAD_X - x0).max(title_w + 2.0 * REGION_TITLE_X);
+                let width = (sx[s1] + sw[s1] + pad_x - x0).max(title_w + 2.0 * REGION_TITLE_X);
                 right = right.max(x0 + width);
                 regions.push(RegionBox {
                     name: name.clone(),
@@ -604,6 +631,14 @@ fn place(g: &Graph, k: usize) -> Diagram {
                     let ly = tier_bottom[*gutter] + LANE_TOP + *lane as f64 * LANE;
                     let (out, inn) = (x1 + offset(*lane), x2 - offset(*lane));
                     right = right.max(out);
+                    rounded(&[(x1, y1), (out, y1), (out, ly), (inn, ly), (inn, y2), (x2, y2)])
+                }
+                Route::Inside { lane } => {
+                    let end = if is_control { CONTROL_END } else { 0.5 };
+                    let (x1, y1) = (na.x + na.w, na.y + na.h * end);
+                    let (x2, y2) = (nb.x, nb.y + nb.h * end);
+                    let ly = boxes_bottom[&(na.tier, g.band[a])] + LANE_TOP + *lane as f64 * LANE;
+                    let (out, inn) = (x1 + offset(*lane), x2 - offset(*lane));
                     rounded(&[(x1, y1), (out, y1), (out, ly), (inn, ly), (inn, y2), (x2, y2)])
                 }
             };
@@ -840,6 +875,41 @@ mod tests {
             routed > 0 && folded > 0,
             "some built-in folds its tiers or has a back link"
         );
+    }
+
+    #[test]
+    fn a_back_link_within_one_region_stays_inside_its_box() {
+        let within = |r: &RegionBox, x: f64, y: f64, m: f64| {
+            x >= r.x + m && x <= r.x + r.width - m && y >= r.y + m && y <= r.y + r.height - m
+        };
+        let mut checked = 0;
+        for (name, d) in every_view() {
+            for e in d.edges.iter().filter(|e| !e.path.contains('C')) {
+                let from = d.nodes.iter().find(|n| n.id == e.from).unwrap();
+                let to = d.nodes.iter().find(|n| n.id == e.to).unwrap();
+                let home = d
+                    .regions
+                    .iter()
+                    .find(|r| within(r, from.x, from.y, 0.0) && within(r, to.x, to.y, 0.0) && from.tier == to.tier);
+                let Some(r) = home else { continue };
+                checked += 1;
+                let p = points(&e.path);
+                for w in p.windows(2) {
+                    for s in 0..=20 {
+                        let f = f64::from(s) / 20.0;
+                        let (x, y) = (w[0].0 + (w[1].0 - w[0].0) * f, w[0].1 + (w[1].1 - w[0].1) * f);
+                        assert!(
+                            within(r, x, y, 3.0),
+                            "{name}: {} -> {} leaves region {} at ({x:.0}, {y:.0})",
+                            e.from,
+                            e.to,
+                            r.name
+                        );
+                    }
+                }
+            }
+        }
+        assert!(checked > 0, "some built-in has a back link within a region");
     }
 
     #[test]
