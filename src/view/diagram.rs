@@ -615,6 +615,19 @@ fn place(g: &Graph, k: usize) -> Diagram {
         .zip(&routes)
         .map(|(&(a, b, dashed, is_control), route)| {
             let (na, nb) = (&nodes[a], &nodes[b]);
+            // Out of the source's right side, down to lane `lane` under
+            // `lane_top`, along it, and up into the target's left side.
+            let orthogonal = |lane: usize, lane_top: f64, right: &mut f64| {
+                // Control links end low on the box, clear of data links
+                // (at the middle) and of the badges.
+                let end = if is_control { CONTROL_END } else { 0.5 };
+                let (x1, y1) = (na.x + na.w, na.y + na.h * end);
+                let (x2, y2) = (nb.x, nb.y + nb.h * end);
+                let ly = lane_top + LANE_TOP + lane as f64 * LANE;
+                let (out, inn) = (x1 + offset(lane), x2 - offset(lane));
+                *right = right.max(out);
+                rounded(&[(x1, y1), (out, y1), (out, ly), (inn, ly), (inn, y2), (x2, y2)])
+            };
             let path = match route {
                 Route::Curve => {
                     let (x1, y1) = (na.x + na.w, na.y + na.h / 2.0);
@@ -622,25 +635,8 @@ fn place(g: &Graph, k: usize) -> Diagram {
                     let mx = (x1 + x2) / 2.0;
                     format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}")
                 }
-                Route::Lane { gutter, lane } => {
-                    // Control links end low on the box, clear of data links
-                    // (at the middle) and of the badges.
-                    let end = if is_control { CONTROL_END } else { 0.5 };
-                    let (x1, y1) = (na.x + na.w, na.y + na.h * end);
-                    let (x2, y2) = (nb.x, nb.y + nb.h * end);
-                    let ly = tier_bottom[*gutter] + LANE_TOP + *lane as f64 * LANE;
-                    let (out, inn) = (x1 + offset(*lane), x2 - offset(*lane));
-                    right = right.max(out);
-                    rounded(&[(x1, y1), (out, y1), (out, ly), (inn, ly), (inn, y2), (x2, y2)])
-                }
-                Route::Inside { lane } => {
-                    let end = if is_control { CONTROL_END } else { 0.5 };
-                    let (x1, y1) = (na.x + na.w, na.y + na.h * end);
-                    let (x2, y2) = (nb.x, nb.y + nb.h * end);
-                    let ly = boxes_bottom[&(na.tier, g.band[a])] + LANE_TOP + *lane as f64 * LANE;
-                    let (out, inn) = (x1 + offset(*lane), x2 - offset(*lane));
-                    rounded(&[(x1, y1), (out, y1), (out, ly), (inn, ly), (inn, y2), (x2, y2)])
-                }
+                Route::Lane { gutter, lane } => orthogonal(*lane, tier_bottom[*gutter], &mut right),
+                Route::Inside { lane } => orthogonal(*lane, boxes_bottom[&(na.tier, g.band[a])], &mut right),
             };
             Edge {
                 from: na.id.clone(),
