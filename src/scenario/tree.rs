@@ -348,6 +348,17 @@ impl<'a> Des<'a> {
         r.map_err(|e| self.mark(e, self.scalar_at()))
     }
 
+    /// Where an error from visiting this array or table points: its start
+    /// in TOML; in JSON, where reading stopped (`pos`), settled on the
+    /// closing `close`; nowhere in a JSON value.
+    fn collection_at(&self, pos: Option<usize>, close: u8) -> Option<usize> {
+        match self.mode {
+            Mode::Toml => self.node.start,
+            Mode::Json => pos.map(|p| self.settle(p, close)),
+            Mode::Value => None,
+        }
+    }
+
     fn visit_seq<'de, V: Visitor<'de>>(&self, items: &'a [Node], v: V) -> Result<V::Value, Error> {
         let mut access = Seq {
             text: self.text,
@@ -358,12 +369,7 @@ impl<'a> Des<'a> {
             pos: self.node.start.map(|s| s + 1),
         };
         let r = v.visit_seq(&mut access);
-        let at = match self.mode {
-            Mode::Toml => self.node.start,
-            Mode::Json => access.pos.map(|p| self.settle(p, b']')),
-            Mode::Value => None,
-        };
-        let value = r.map_err(|e| self.mark(e, at))?;
+        let value = r.map_err(|e| self.mark(e, self.collection_at(access.pos, b']')))?;
         if access.next < items.len() {
             // The visitor stopped early: serde_json finds more elements
             // before the `]`; a JSON value says how many it expected.
@@ -387,12 +393,7 @@ impl<'a> Des<'a> {
             pos: self.node.start.map(|s| s + 1),
         };
         let r = v.visit_map(&mut access);
-        let at = match self.mode {
-            Mode::Toml => self.node.start,
-            Mode::Json => access.pos.map(|p| self.settle(p, b'}')),
-            Mode::Value => None,
-        };
-        let value = r.map_err(|e| self.mark(e, at))?;
+        let value = r.map_err(|e| self.mark(e, self.collection_at(access.pos, b'}')))?;
         if access.next < entries.len() {
             let e = match self.mode {
                 Mode::Toml => return Ok(value),

@@ -388,10 +388,7 @@ impl Simulation {
             let Some((time, ev)) = self.queue.pop_due(t) else {
                 break;
             };
-            self.now = time;
-            self.events_processed += 1;
-            self.handle(ev);
-            self.flush_levels();
+            self.fire(time, ev);
         }
         self.now = self.now.max(t);
     }
@@ -408,10 +405,7 @@ impl Simulation {
                         break;
                     }
                     let (time, ev) = self.queue.pop().expect("peeked");
-                    self.now = time;
-                    self.events_processed += 1;
-                    self.handle(ev);
-                    self.flush_levels();
+                    self.fire(time, ev);
                 }
                 _ => {
                     self.now = self.duration_ns;
@@ -420,6 +414,16 @@ impl Simulation {
             }
         }
         self.is_finished()
+    }
+
+    /// Handles event `ev`, taken off the queue at `time`: the body of both
+    /// event loops.
+    #[inline(always)]
+    fn fire(&mut self, time: Nanos, ev: Ev) {
+        self.now = time;
+        self.events_processed += 1;
+        self.handle(ev);
+        self.flush_levels();
     }
 
     /// Runs to the end of the scenario.

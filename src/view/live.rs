@@ -1251,26 +1251,11 @@ mod tests {
             "{}",
             svc(&g)
         );
-        let sub = |v: &ScenarioView| {
-            v.diagram
-                .nodes
-                .iter()
-                .find(|n| n.kind == "monitor")
-                .unwrap()
-                .sub
-                .clone()
-        };
+        let monitor = |v: &ScenarioView| v.diagram.nodes.iter().find(|n| n.kind == "monitor").unwrap().clone();
+        let sub = |v: &ScenarioView| monitor(v).sub;
         // Re-mapped, the box is titled with its new service (not its old
         // label, "CloudWatch alarm") over its kind.
-        let label = |v: &ScenarioView| {
-            v.diagram
-                .nodes
-                .iter()
-                .find(|n| n.kind == "monitor")
-                .unwrap()
-                .label
-                .clone()
-        };
+        let label = |v: &ScenarioView| monitor(v).label;
         assert_eq!(
             (label(&g).as_str(), sub(&g).as_str()),
             ("Google Cloud Monitoring", "monitor")

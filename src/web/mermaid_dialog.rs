@@ -7,6 +7,7 @@ use super::bridge;
 use super::share::ShareMsg;
 use super::state::{Model, Msg};
 use crate::interchange::MAX_MERMAID_BYTES;
+use crate::report::table::counted;
 use crate::view::exchange::MermaidReport;
 use crate::view::live::ToWorker;
 use std::collections::BTreeMap;
@@ -80,7 +81,6 @@ pub fn MermaidDialog(props: &Props) -> Html {
     };
     let error = (*local_error).clone().or(props.error.clone());
     let report = props.report.as_ref().map(|r| {
-        use crate::report::table::counted;
         let summary = format!(
             "Loaded “{}”: {}, {}{}",
             r.title,
@@ -125,7 +125,7 @@ pub fn MermaidDialog(props: &Props) -> Html {
                     <ul class="unmapped-list">{ for rows }</ul>
                 }
                 if !r.notes.is_empty() {
-                    <details class="notes"><summary>{ format!("{} note{} from the importer", r.notes.len(), if r.notes.len() == 1 { "" } else { "s" }) }</summary>
+                    <details class="notes"><summary>{ format!("{} from the importer", counted(r.notes.len(), "note", "notes")) }</summary>
                         <ul>{ for r.notes.iter().map(|n| html! { <li>{ n }</li> }) }</ul>
                     </details>
                 }
